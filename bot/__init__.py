@@ -1,0 +1,1 @@
+"""leader-quiz: the Slack side (app factory, listeners, Block Kit, scheduler, CLI)."""

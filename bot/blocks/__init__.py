@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from content and numbers to Slack blocks."""

@@ -1,0 +1,181 @@
+"""The daily question, its closed reveal, practice questions and private answer replies."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.text import BUTTON_LIMIT, HEADER_LIMIT, LETTERS, clip, escape, percent, plural
+from content import Lesson, Question
+
+DAILY_ACTION_PREFIX = "answer_"
+PRACTICE_ACTION_PREFIX = "practice_"
+
+
+@dataclass(frozen=True)
+class ShownOption:
+    letter: str
+    index: int  # index in the bank file
+    text: str
+    correct: bool
+
+
+def option_order(question: Question, seed: str) -> list[ShownOption]:
+    """The options as shown in one post: shuffled deterministically from `seed` (the post),
+    so the correct option's position cannot be learned and every replica agrees on it."""
+    indexes = list(range(len(question.options)))
+    random.Random(f"{seed}:{question.id}").shuffle(indexes)
+    return [
+        ShownOption(
+            letter=LETTERS[position],
+            index=index,
+            text=question.options[index].text,
+            correct=question.options[index].correct,
+        )
+        for position, index in enumerate(indexes)
+    ]
+
+
+def correct_option(options: Sequence[ShownOption]) -> ShownOption:
+    return next(option for option in options if option.correct)
+
+
+def find_option(options: Sequence[ShownOption], letter: str) -> ShownOption | None:
+    return next((option for option in options if option.letter == letter), None)
+
+
+def _title(question: Question, lesson: Lesson, suffix: str = "") -> str:
+    return clip(
+        f"Question {question.position} of {len(lesson.questions)} · {lesson.title}{suffix}", HEADER_LIMIT
+    )
+
+
+def _options_text(options: Sequence[ShownOption], *, mark_correct: bool = False) -> str:
+    lines = []
+    for option in options:
+        mark = " ✅" if mark_correct and option.correct else ""
+        lines.append(f"*{option.letter}.* {escape(option.text)}{mark}")
+    return "\n".join(lines)
+
+
+def _buttons(options: Sequence[ShownOption], action_prefix: str, value_prefix: str) -> list[ButtonElement]:
+    # Full text on the buttons only when every option fits; otherwise letters for all,
+    # so the row reads consistently.
+    full = all(len(f"{o.letter}. {o.text}") <= BUTTON_LIMIT for o in options)
+    return [
+        ButtonElement(
+            text=PlainTextObject(text=f"{o.letter}. {o.text}" if full else o.letter, emoji=False),
+            action_id=f"{action_prefix}{o.letter}",
+            value=f"{value_prefix}:{o.letter}",
+        )
+        for o in options
+    ]
+
+
+def answered_line(answered: int) -> str:
+    if answered == 0:
+        return "No answers yet · pick a button, your answer stays private"
+    return f"{plural(answered, 'person', 'people')} answered · pick a button, your answer stays private"
+
+
+def render_daily_question(
+    *, post_id: int, question: Question, lesson: Lesson, answered: int = 0
+) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for an open daily question."""
+    options = option_order(question, f"post-{post_id}")
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_title(question, lesson))),
+        SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
+        SectionBlock(text=MarkdownTextObject(text=_options_text(options))),
+        ActionsBlock(
+            block_id=f"daily-{post_id}", elements=_buttons(options, DAILY_ACTION_PREFIX, str(post_id))
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=answered_line(answered))]),
+    ]
+    return f"Today's leader-election question: {question.prompt}", blocks
+
+
+def render_closed_question(
+    *, post_id: int, question: Question, lesson: Lesson, answered: int, correct: int
+) -> tuple[str, list[Block]]:
+    """The reveal: buttons gone, the answer and why, how many answered and what share was right."""
+    options = option_order(question, f"post-{post_id}")
+    right = correct_option(options)
+    summary = (
+        f"{plural(answered, 'person', 'people')} answered · {percent(correct, answered)} got it right"
+        if answered
+        else "Nobody answered this one"
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_title(question, lesson, " · closed"))),
+        SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
+        SectionBlock(text=MarkdownTextObject(text=_options_text(options, mark_correct=True))),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Answer: {right.letter}. {escape(right.text)}*\n{escape(question.explanation)}"
+            )
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=summary)]),
+    ]
+    return f"Closed: the answer was {right.letter}. {right.text}", blocks
+
+
+def render_answer_result(
+    *,
+    question: Question,
+    options: Sequence[ShownOption],
+    chosen: ShownOption,
+    footer: str,
+) -> tuple[str, list[Block]]:
+    """The private reply to an answer: right or not, the right answer, why, and a footer
+    (the streak for daily questions, lesson progress for practice)."""
+    right = correct_option(options)
+    if chosen.correct:
+        verdict = f"✅ *Correct!* {right.letter}. {escape(right.text)}"
+    else:
+        verdict = (
+            f"❌ *Not quite.* You chose {chosen.letter}. {escape(chosen.text)}\n"
+            f"The answer is *{right.letter}. {escape(right.text)}*"
+        )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=verdict)),
+        SectionBlock(text=MarkdownTextObject(text=escape(question.explanation))),
+        ContextBlock(elements=[MarkdownTextObject(text=footer)]),
+    ]
+    text = "Correct!" if chosen.correct else f"Not quite: the answer is {right.letter}. {right.text}"
+    return text, blocks
+
+
+def streak_footer(current: int, longest: int) -> str:
+    return f"🔥 Your streak in this channel: {plural(current, 'day')} (longest {longest})"
+
+
+def render_practice_question(*, question: Question, lesson: Lesson, seed: int) -> tuple[str, list[Block]]:
+    """A practice question for one person; the button values carry everything needed to
+    grade it, since practice questions have no post row."""
+    options = option_order(question, f"practice-{seed}")
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=clip(f"Practice · {_title(question, lesson)}", HEADER_LIMIT))),
+        SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
+        SectionBlock(text=MarkdownTextObject(text=_options_text(options))),
+        ActionsBlock(
+            block_id=f"practice-{question.id}-{seed}",
+            elements=_buttons(options, PRACTICE_ACTION_PREFIX, f"p:{question.id}:{seed}"),
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Practice counts toward lesson progress, never streaks")]
+        ),
+    ]
+    return f"Practice question: {question.prompt}", blocks

@@ -1,0 +1,118 @@
+"""Stats, leaderboard, lessons, help and status replies for the slash command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.text import plural
+from bot.services.reports import LeaderboardReport, LessonProgress, StatsReport
+
+MAX_LEADERBOARD_ROWS = 15
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def lessons_text(lessons: list[LessonProgress]) -> str:
+    return "\n".join(f"• {p.lesson}: {p.completed} / {p.total} completed" for p in lessons)
+
+
+def render_stats(report: StatsReport, *, channel_id: str, is_self: bool) -> tuple[str, list[Block]]:
+    s = report.stats
+    who = "Your" if is_self else f"<@{s.user_id}>'s"
+    summary = (
+        f"🔥 Current streak: *{plural(s.current_streak, 'day')}* · longest {s.longest_streak}\n"
+        f"✅ {s.correct} correct of {s.answered} answered · accuracy {round(s.accuracy * 100)}%"
+    )
+    blocks: list[Block] = [
+        _section(f"*{who} leader-quiz stats in <#{channel_id}>*"),
+        _section(summary),
+        _section(f"*Lesson progress*\n{lessons_text(report.lessons)}"),
+    ]
+    text = f"{who} stats: streak {s.current_streak}, {s.correct}/{s.answered} correct"
+    return text, blocks
+
+
+def period_label(report: LeaderboardReport) -> str:
+    if report.period == "all" or report.start is None:
+        return "all time"
+    if report.period == "month":
+        return report.start.strftime("%B %Y")
+    return f"week of {report.start:%b} {report.start.day}"
+
+
+def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) -> tuple[str, list[Block]]:
+    label = period_label(report)
+    header = HeaderBlock(text=PlainTextObject(text=f"🏆 Leaderboard · {label}"))
+    if not report.rows:
+        return f"No answers yet ({label}).", [
+            header,
+            _section(f"No answers in <#{report.channel_id}> yet ({label})."),
+        ]
+    medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+    lines = [
+        f"{medals.get(r.rank, f'{r.rank}.')} <@{r.user_id}> — *{r.correct}* correct · "
+        f"🔥{r.current_streak} · {round(r.accuracy * 100)}%"
+        for r in report.rows[:MAX_LEADERBOARD_ROWS]
+    ]
+    blocks: list[Block] = [header, _section("\n".join(lines))]
+    mine = next((r for r in report.rows if r.user_id == viewer), None)
+    note = "Ranked by correct answers, then current streak, then accuracy."
+    if mine is not None and mine.rank > MAX_LEADERBOARD_ROWS:
+        note = f"You are #{mine.rank} with {mine.correct} correct. " + note
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return f"Leaderboard ({label})", blocks
+
+
+def render_lessons(lessons: list[LessonProgress], ids: list[str]) -> tuple[str, list[Block]]:
+    lines = [
+        f"{number}. *{p.lesson}* (`{lesson_id}`): {p.completed} / {p.total} completed"
+        for number, (p, lesson_id) in enumerate(zip(lessons, ids, strict=True), start=1)
+    ]
+    return "Lessons", [
+        _section("*Lessons*\n" + "\n".join(lines)),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Practise one with `/leader-quiz practice <number>`")]
+        ),
+    ]
+
+
+HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered with a button.
+• `/leader-quiz` or `/leader-quiz practice [lesson]` — a practice question just for you
+  (counts toward lesson progress, never streaks)
+• `/leader-quiz stats [@user]` — streaks, accuracy and lesson progress
+• `/leader-quiz leaderboard [week|month|all]` — this channel's ranking (default: this month)
+• `/leader-quiz lessons` — the lessons and your progress in each
+• `/leader-quiz help` — this message
+*Admins* (workspace admins and owners, and QUIZ_ADMINS):
+• `/leader-quiz schedule HH:MM ZONE DAYS` — e.g. `schedule 09:30 Europe/Berlin mon-fri`
+  (DAYS: `mon-fri`, `daily`, `mon,wed,fri`)
+• `/leader-quiz schedule off` — stop daily questions here · `/leader-quiz schedule` — show it
+• `/leader-quiz post` — post today's question here now
+• `/leader-quiz status` — schedules, next post times and the current leader"""
+
+
+def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
+    blocks: list[Block] = []
+    if unknown:
+        blocks.append(_section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
+    blocks.append(_section(HELP_TEXT))
+    return "leader-quiz help", blocks
+
+
+def format_when(when: dt.datetime | None, zone: str) -> str:
+    if when is None:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")

@@ -1,0 +1,24 @@
+"""Small text helpers shared by the builders."""
+
+from __future__ import annotations
+
+LETTERS = "ABCDE"
+BUTTON_LIMIT = 75  # Slack's limit on a button's text
+HEADER_LIMIT = 150
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "0%"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,130 @@
+"""Settings from the environment (and `.env` when present), validated up front so a
+misconfigured `serve` stops with one line naming the variable and where to get it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///leader_quiz.db"
+APPS_PAGE = "https://api.slack.com/apps"
+
+
+class ConfigError(Exception):
+    """One line: which variable is wrong and where to get a good value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "0.0.0.0"
+    port: int = 3000
+    quiz_admins: frozenset[str] = frozenset()
+    # Leader election among replicas (SPEC §6): renew well inside the lease so one
+    # slow renewal does not cost the lease.
+    lease_seconds: float = 15.0
+    lease_renew_seconds: float = 5.0
+    # How often each replica re-reads schedules and checks for due or missed posts.
+    schedule_sync_seconds: float = 20.0
+    count_update_seconds: float = 5.0
+    admin_cache_seconds: float = 60.0
+    http_threads: int = 16
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    replica_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    )
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
+    """Read and validate settings; raise ConfigError with one line on the first problem."""
+    env = os.environ if env is None else env
+    token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
+            f"'OAuth & Permissions' page at {APPS_PAGE}"
+        )
+    if not token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-': copy it from your app's "
+            f"'OAuth & Permissions' page at {APPS_PAGE}"
+        )
+    app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-': create one with the "
+            f"connections:write scope under 'Basic Information' at {APPS_PAGE}"
+        )
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if not secret and not app_token and require_signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app's 'Basic Information' "
+            f"page at {APPS_PAGE} (or set SLACK_APP_TOKEN to use Socket Mode)"
+        )
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    try:
+        make_url(database_url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a SQLAlchemy URL: use sqlite:///leader_quiz.db or "
+            "postgresql+psycopg://user:password@host/dbname"
+        ) from None
+    raw_port = env.get("PORT", "").strip() or "3000"
+    if not raw_port.isdigit() or not 0 <= int(raw_port) <= 65535:
+        raise ConfigError(f"PORT must be a TCP port number (0-65535), got {raw_port!r}")
+    admins = frozenset(part.strip() for part in env.get("QUIZ_ADMINS", "").split(",") if part.strip())
+    lease = _float(env, "LEASE_SECONDS", 15.0, 1.0)
+    renew = _float(env, "LEASE_RENEW_SECONDS", min(5.0, lease / 3), 0.1)
+    if renew >= lease:
+        raise ConfigError(f"LEASE_RENEW_SECONDS ({renew}) must be shorter than LEASE_SECONDS ({lease})")
+    return Settings(
+        slack_bot_token=token,
+        slack_signing_secret=secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        host=env.get("HOST", "").strip() or "0.0.0.0",
+        port=int(raw_port),
+        quiz_admins=admins,
+        lease_seconds=lease,
+        lease_renew_seconds=renew,
+        schedule_sync_seconds=_float(env, "SCHEDULE_SYNC_SECONDS", 20.0, 0.1),
+        count_update_seconds=_float(env, "COUNT_UPDATE_SECONDS", 5.0, 0.0),
+        admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
+        http_threads=int(_float(env, "HTTP_THREADS", 16, 1)),
+        log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+    )

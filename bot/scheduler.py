@@ -1,0 +1,288 @@
+"""Scheduling across replicas: every replica runs this; only the one holding the lease posts.
+
+APScheduler fires each channel's cron trigger (with its own `ZoneInfo`) on time; a sync
+job re-reads schedules from the database (so changes reach every replica without a
+restart) and posts anything due but missing (a post missed while every replica was down
+is made once, the same local day). APScheduler's job store is in memory and private to
+this process: coordination between replicas lives in the database lease and unique rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock
+from bot.schedule_spec import WEEKDAYS, ScheduleSpec, parse_days
+from bot.services.posting import DailyPoster, PostOutcome
+from db.engine import Database, is_unavailable
+from db.models import Schedule
+from db.queries import leases
+from db.queries.posts import find_post
+from db.queries.schedules import list_schedules
+
+logger = logging.getLogger(__name__)
+
+POST_WORKERS = 16
+
+
+def spec_of(schedule: Schedule) -> ScheduleSpec:
+    return ScheduleSpec(
+        hour=schedule.hour, minute=schedule.minute, timezone=schedule.timezone, days=parse_days(schedule.days)
+    )
+
+
+def due_quiz_day(spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime) -> dt.date | None:
+    """The local day whose question is due now, if any: today's post time has passed, and
+    the schedule existed before it (a schedule set after today's time starts tomorrow)."""
+    today = spec.local_day(now)
+    post_at = spec.post_time(today)
+    if post_at is None or now < post_at or changed_at > post_at:
+        return None
+    return today
+
+
+def next_post_time(
+    spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime, posted_today: bool
+) -> dt.datetime:
+    """When the channel's next question goes out (now, if today's is due and missing)."""
+    today = spec.local_day(now)
+    for offset in range(8):
+        day = today + dt.timedelta(days=offset)
+        post_at = spec.post_time(day)
+        if post_at is None or post_at < changed_at:
+            continue
+        if offset == 0:
+            if posted_today:
+                continue
+            return max(post_at, now)
+        return post_at
+    raise ValueError("a schedule with no days")
+
+
+def cron_trigger(spec: ScheduleSpec) -> CronTrigger:
+    return CronTrigger(
+        day_of_week=",".join(WEEKDAYS[day] for day in spec.days),
+        hour=spec.hour,
+        minute=spec.minute,
+        timezone=ZoneInfo(spec.timezone),
+    )
+
+
+@dataclass(frozen=True)
+class LeaderState:
+    replica_id: str
+    fence: leases.Fence | None
+
+    @property
+    def token(self) -> int | None:
+        return self.fence.token if self.fence else None
+
+
+class QuizScheduler:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        poster: DailyPoster,
+        clock: Clock,
+        replica_id: str,
+        lease_seconds: float,
+        renew_seconds: float,
+        sync_seconds: float,
+    ) -> None:
+        self.db = db
+        self.poster = poster
+        self.clock = clock
+        self.replica_id = replica_id
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.renew_seconds = renew_seconds
+        self.sync_seconds = sync_seconds
+        self._fence: leases.Fence | None = None
+        self._fence_lock = threading.Lock()
+        self._job_signatures: dict[str, tuple] = {}
+        self._aps: BackgroundScheduler | None = None
+        self.database_ok = True
+
+    # -- leadership --------------------------------------------------------------------
+    @property
+    def fence(self) -> leases.Fence | None:
+        """Our fence while we believe we lead; the database has the final word at claim."""
+        with self._fence_lock:
+            fence = self._fence
+        if fence is not None and fence.expires_at <= self.clock.now():
+            return None
+        return fence
+
+    def is_leader(self) -> bool:
+        return self.fence is not None
+
+    def heartbeat(self) -> leases.Fence | None:
+        """Renew our lease or try to take an expired one."""
+        was_leader = self.is_leader()
+        try:
+            with self.db.writing() as session:
+                fence = leases.acquire_or_renew(
+                    session=session, holder=self.replica_id, ttl=self.lease, now=self.clock.now()
+                )
+            self.database_ok = True
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            self.database_ok = False
+            logger.warning("lease heartbeat failed: database unavailable")
+            return self.fence  # keep what we had until it expires on its own
+        with self._fence_lock:
+            self._fence = fence
+        if fence is not None and not was_leader:
+            logger.info("replica %s leads with fencing token %d", self.replica_id, fence.token)
+            self._kick_sync()
+        elif fence is None and was_leader:
+            logger.warning("replica %s lost the lease", self.replica_id)
+        return fence
+
+    def release(self) -> None:
+        with self._fence_lock:
+            fence, self._fence = self._fence, None
+        if fence is None:
+            return
+        try:
+            with self.db.writing() as session:
+                leases.release(session=session, holder=self.replica_id, now=self.clock.now())
+        except Exception:
+            logger.warning("could not release the lease; it will expire by itself", exc_info=True)
+
+    # -- posting -----------------------------------------------------------------------
+    def run_due(self, *, only_channel: tuple[str, str] | None = None) -> list[PostOutcome]:
+        """As leader, post every due question that is missing, and finish stale claims."""
+        fence = self.fence
+        if fence is None:
+            return []
+        now = self.clock.now()
+        outcomes: list[PostOutcome] = []
+        with self.db.reading() as session:
+            schedules = [s for s in list_schedules(session=session) if s.flagged_error is None]
+            due: list[tuple[Schedule, dt.date]] = []
+            for schedule in schedules:
+                if only_channel is not None and (schedule.team_id, schedule.channel_id) != only_channel:
+                    continue
+                day = due_quiz_day(spec_of(schedule), changed_at=schedule.updated_at, now=now)
+                if day is None:
+                    continue
+                existing = find_post(
+                    session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, quiz_day=day
+                )
+                if existing is None:
+                    due.append((schedule, day))
+        for schedule, day in due:
+            outcomes.append(
+                self.poster.post_daily(
+                    team_id=schedule.team_id,
+                    channel_id=schedule.channel_id,
+                    quiz_day=day,
+                    timezone=schedule.timezone,
+                    fence=fence,
+                )
+            )
+        if only_channel is None:
+            outcomes.extend(self.poster.recover_stale_claims(fence))
+        return outcomes
+
+    # -- APScheduler wiring ------------------------------------------------------------
+    def start(self) -> None:
+        self._aps = BackgroundScheduler(
+            timezone=dt.UTC,
+            executors={"default": ThreadPoolExecutor(POST_WORKERS)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        now = dt.datetime.now(dt.UTC)
+        self._aps.add_job(
+            self._safe(self.heartbeat),
+            IntervalTrigger(seconds=self.renew_seconds),
+            id="lease-heartbeat",
+            next_run_time=now,
+            replace_existing=True,
+        )
+        self._aps.add_job(
+            self._safe(self.sync),
+            IntervalTrigger(seconds=self.sync_seconds),
+            id="schedule-sync",
+            next_run_time=now,
+            replace_existing=True,
+        )
+        self._aps.start()
+
+    def stop(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        self.release()
+
+    def _kick_sync(self) -> None:
+        if self._aps is not None:
+            self._aps.add_job(self._safe(self.sync), id="schedule-sync-now", replace_existing=True)
+
+    def _safe(
+        self, job: Callable[[], object]
+    ) -> Callable[[], None]:  # wraps a job so a database outage is a log line
+        def run() -> None:
+            try:
+                job()
+            except Exception as error:
+                if is_unavailable(error):
+                    self.database_ok = False
+                    logger.warning("%s skipped: database unavailable", getattr(job, "__name__", "job"))
+                else:
+                    logger.exception("%s failed", getattr(job, "__name__", "job"))
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
+
+    def sync(self) -> None:
+        """Align this process's cron jobs with the schedules table, then post what is due."""
+        with self.db.reading() as session:
+            schedules = list_schedules(session=session)
+        self.database_ok = True
+        wanted: dict[str, tuple[Schedule, tuple]] = {}
+        for schedule in schedules:
+            if schedule.flagged_error is not None:
+                continue
+            job_id = f"post:{schedule.team_id}:{schedule.channel_id}"
+            signature = (schedule.hour, schedule.minute, schedule.timezone, schedule.days)
+            wanted[job_id] = (schedule, signature)
+        if self._aps is not None:
+            for job_id in set(self._job_signatures) - set(wanted):
+                self._aps.remove_job(job_id)
+                del self._job_signatures[job_id]
+            for job_id, (schedule, signature) in wanted.items():
+                if self._job_signatures.get(job_id) == signature:
+                    continue
+                self._aps.add_job(
+                    self._safe(self._fire_channel(schedule.team_id, schedule.channel_id)),
+                    cron_trigger(spec_of(schedule)),
+                    id=job_id,
+                    replace_existing=True,
+                )
+                self._job_signatures[job_id] = signature
+        self.run_due()
+
+    def _fire_channel(self, team_id: str, channel_id: str) -> Callable[[], None]:
+        def fire() -> None:
+            self.run_due(only_channel=(team_id, channel_id))
+
+        fire.__name__ = f"post {channel_id}"
+        return fire
+
+    def next_run_times(self) -> dict[str, dt.datetime | None]:
+        if self._aps is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._aps.get_jobs() if job.id.startswith("post:")}

@@ -1,0 +1,133 @@
+"""Grading button clicks: daily answers (first answer stands, only while open) and
+practice answers (lesson progress only, never streaks or leaderboards)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.blocks.question import (
+    find_option,
+    option_order,
+    render_answer_result,
+    streak_footer,
+)
+from bot.blocks.text import escape
+from bot.clock import Clock
+from bot.services.replies import NOT_AVAILABLE, Reply
+from content import Bank
+from db.engine import Database
+from db.queries import posts as post_queries
+from db.queries.answers import AlreadyAnswered, find_answer, record_answer, record_history
+from db.queries.stats import mastered_questions
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    reply: Reply
+    recorded_post_id: int | None = None  # set when a new answer was stored
+
+
+def parse_daily_value(value: str) -> tuple[int, str] | None:
+    post_id, _, letter = value.partition(":")
+    if not post_id.isdigit() or len(post_id) > 12 or len(letter) != 1:
+        return None
+    return int(post_id), letter
+
+
+def parse_practice_value(value: str) -> tuple[str, int, str] | None:
+    parts = value.split(":")
+    if (
+        len(parts) != 4
+        or parts[0] != "p"
+        or not parts[2].isdigit()
+        or len(parts[2]) > 12
+        or len(parts[3]) != 1
+    ):
+        return None
+    return parts[1], int(parts[2]), parts[3]
+
+
+class Answering:
+    def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+
+    def answer_daily(self, *, team_id: str, channel_id: str, user_id: str, value: str) -> DailyResult:
+        parsed = parse_daily_value(value)
+        if parsed is None:
+            return DailyResult(NOT_AVAILABLE)
+        post_id, letter = parsed
+        with self.db.reading() as session:
+            post = post_queries.get_post(session=session, post_id=post_id)
+        if post is None or post.team_id != team_id or post.channel_id != channel_id:
+            return DailyResult(NOT_AVAILABLE)
+        question = self.bank.question(post.question_id)
+        if question is None:
+            return DailyResult(NOT_AVAILABLE)
+        options = option_order(question, f"post-{post.id}")
+        chosen = find_option(options, letter)
+        right = next(option for option in options if option.correct)
+        if post.status == post_queries.CLOSED:
+            return DailyResult(
+                Reply.plain(
+                    f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*"
+                )
+            )
+        if post.status != post_queries.OPEN or chosen is None:
+            return DailyResult(NOT_AVAILABLE)
+        try:
+            with self.db.writing() as session:
+                stats = record_answer(
+                    session=session,
+                    post=post,
+                    user_id=user_id,
+                    option_index=chosen.index,
+                    correct=chosen.correct,
+                    now=self.clock.now(),
+                )
+                current, longest = stats.current_streak, stats.longest_streak
+        except AlreadyAnswered:
+            with self.db.reading() as session:
+                earlier = find_answer(session=session, post_id=post.id, user_id=user_id)
+            shown = next((o for o in options if earlier and o.index == earlier.option_index), None)
+            said = f"*{shown.letter}. {escape(shown.text)}*" if shown else "this question"
+            return DailyResult(Reply.plain(f"You already answered {said}. Your first answer stands."))
+        text, blocks = render_answer_result(
+            question=question, options=options, chosen=chosen, footer=streak_footer(current, longest)
+        )
+        return DailyResult(Reply(text, blocks), recorded_post_id=post.id)
+
+    def answer_practice(self, *, team_id: str, user_id: str, value: str) -> Reply:
+        parsed = parse_practice_value(value)
+        if parsed is None:
+            return NOT_AVAILABLE
+        question_id, seed, letter = parsed
+        question = self.bank.question(question_id)
+        if question is None:
+            return NOT_AVAILABLE
+        options = option_order(question, f"practice-{seed}")
+        chosen = find_option(options, letter)
+        if chosen is None:
+            return NOT_AVAILABLE
+        with self.db.writing() as session:
+            record_history(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                question_id=question.id,
+                correct=chosen.correct,
+                now=self.clock.now(),
+            )
+            mastered = mastered_questions(session=session, team_id=team_id, user_id=user_id)
+        lesson = self.bank.lesson(question.lesson_id)
+        assert lesson is not None
+        done = sum(1 for q in lesson.questions if q.id in mastered)
+        footer = (
+            f"📚 {lesson.title}: {done} / {len(lesson.questions)} completed · practice never changes streaks"
+        )
+        text, blocks = render_answer_result(question=question, options=options, chosen=chosen, footer=footer)
+        return Reply(text, blocks)

@@ -1,0 +1,130 @@
+"""The answer count on the channel message, refreshed at most once per message per window
+across all replicas (the slot is claimed in the database), the latest count always shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import urllib.error
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.question import render_daily_question
+from bot.clock import Clock
+from content import Bank
+from db.engine import Database
+from db.queries import posts as post_queries
+
+logger = logging.getLogger(__name__)
+
+
+class CountRefresher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bank: Bank,
+        client: WebClient,
+        clock: Clock,
+        window_seconds: float,
+        on_closed: Callable[[int], object] | None = None,
+    ) -> None:
+        self.db = db
+        self.bank = bank
+        self.client = client
+        self.clock = clock
+        self.window = dt.timedelta(seconds=window_seconds)
+        self.on_closed = on_closed
+        self._lock = threading.Lock()
+        self._pending: dict[int, threading.Timer] = {}
+        # When this process may next try for a post's slot: saves a write per click.
+        self._not_before: dict[int, dt.datetime] = {}
+        self._stopped = False
+
+    def answered(self, post_id: int) -> None:
+        """Called after an answer to `post_id` committed: refresh now, or make sure a
+        refresh is pending for when the window opens."""
+        now = self.clock.now()
+        with self._lock:
+            not_before = self._not_before.get(post_id)
+            if post_id in self._pending:
+                return
+        if not_before is not None and now < not_before:
+            self._schedule(post_id, (not_before - now).total_seconds())
+            return
+        self._try_refresh(post_id)
+
+    def _try_refresh(self, post_id: int) -> None:
+        now = self.clock.now()
+        with self.db.writing() as session:
+            claimed = post_queries.claim_count_refresh(
+                session=session, post_id=post_id, now=now, window=self.window
+            )
+            post = post_queries.get_post(session=session, post_id=post_id)
+            answered = post_queries.answer_counts(session=session, post_id=post_id)[0] if claimed else 0
+        if post is None or post.status != post_queries.OPEN:
+            return
+        if not claimed:
+            # Someone (maybe another replica) refreshed within the window; come back after it.
+            refreshed = post.count_refreshed_at or now
+            with self._lock:
+                self._not_before[post_id] = refreshed + self.window
+            self._schedule(post_id, max((refreshed + self.window - now).total_seconds(), 0.05))
+            return
+        with self._lock:
+            self._not_before[post_id] = now + self.window
+        self._update_message(post_id, post.channel_id, post.message_ts, post.question_id, answered)
+
+    def _update_message(
+        self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int
+    ) -> None:
+        question = self.bank.question(question_id)
+        lesson = self.bank.lesson(question.lesson_id) if question else None
+        if question is None or lesson is None or not ts:
+            return
+        text, blocks = render_daily_question(
+            post_id=post_id, question=question, lesson=lesson, answered=answered
+        )
+        try:
+            self.client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+        except (SlackApiError, urllib.error.URLError, OSError) as error:
+            logger.warning("could not refresh the answer count of post %s: %s", post_id, error)
+        # If the question closed while we were updating, our update may have put the
+        # buttons back over the reveal: render the reveal again.
+        with self.db.reading() as session:
+            post = post_queries.get_post(session=session, post_id=post_id)
+        if post is not None and post.status == post_queries.CLOSED and self.on_closed is not None:
+            self.on_closed(post_id)
+
+    def _schedule(self, post_id: int, delay: float) -> None:
+        with self._lock:
+            if self._stopped or post_id in self._pending:
+                return
+            timer = threading.Timer(delay, self._fire, args=(post_id,))
+            timer.daemon = True
+            self._pending[post_id] = timer
+        timer.start()
+
+    def _fire(self, post_id: int) -> None:
+        with self._lock:
+            self._pending.pop(post_id, None)
+        try:
+            self._try_refresh(post_id)
+        except Exception:  # a timer thread must not die silently with the count stale
+            logger.exception("refreshing the answer count of post %s failed", post_id)
+            self._schedule(post_id, self.window.total_seconds())
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            timers = list(self._pending.values())
+            self._pending.clear()
+        for timer in timers:
+            timer.cancel()

@@ -1,0 +1,331 @@
+"""Load and validate the question bank; every problem is reported as `file:line: problem`.
+
+A lesson file looks like::
+
+    id: basics                      # stable lesson id
+    title: Leader election basics
+    goal: One line on what the lesson builds.
+    questions:
+      - id: basics-1                # stable forever: answers reference it
+        difficulty: 1               # 1 vocabulary, 2 working knowledge, 3 depth
+        source: "Paper or documentation page, with section"
+        prompt: A realistic work scene ending in a question?
+        options:                    # 2-5; exactly one has `correct: true`
+          - text: The right idea
+            correct: true
+          - text: A plausible wrong idea
+        explanation: Why the right answer is right and the tempting one wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+LESSONS_DIR = Path(__file__).parent / "lessons"
+
+# Slack limits as rendered by bot.blocks: a section text holds 3,000 characters and
+# a button label 75; we keep a margin for the letter prefixes and markup we add.
+MAX_PROMPT_CHARS = 2500
+MAX_OPTION_CHARS = 300
+MAX_EXPLANATION_CHARS = 2500
+MAX_TITLE_CHARS = 120
+MIN_OPTIONS, MAX_OPTIONS = 2, 5
+DIFFICULTIES = (1, 2, 3)
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lesson_id: str
+    position: int  # 1-based position in its lesson
+    prompt: str
+    options: tuple[Option, ...]
+    explanation: str
+    difficulty: int
+    source: str
+
+    @property
+    def correct_index(self) -> int:
+        return next(i for i, option in enumerate(self.options) if option.correct)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    number: int  # 1-based order in the bank
+    title: str
+    goal: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    lessons: tuple[Lesson, ...]
+    _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for question in self.questions:
+            self._by_id[question.id] = question
+
+    @property
+    def questions(self) -> list[Question]:
+        """Every question in curriculum order: lessons in order, questions in order."""
+        return [q for lesson in self.lessons for q in lesson.questions]
+
+    def question(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    def find_lesson(self, text: str) -> Lesson | None:
+        """A lesson by id, number or (case-insensitive) title prefix, for `/leader-quiz practice <lesson>`."""
+        wanted = text.strip().lower()
+        for lesson in self.lessons:
+            if wanted in (lesson.id, str(lesson.number)) or lesson.title.lower().startswith(wanted):
+                return lesson
+        return None
+
+
+class ContentError(Exception):
+    """The bank is invalid; `problems` holds `file:line: problem` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings remember the line they start on."""
+
+
+class _LineDict(dict):
+    line: int = 0
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}  # type: ignore[attr-defined]
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_of(mapping: object, key: str | None = None) -> int:
+    if not isinstance(mapping, _LineDict):
+        return 1
+    if key is not None:
+        return getattr(mapping, "key_lines", {}).get(key, mapping.line)
+    return mapping.line
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+# Words too common to show that an explanation names the correct answer's idea.
+_STOPWORDS = frozenset(
+    (
+        "about after again against always because before being below between could doing during every "
+        "never other should their there these those through under until which while would with "
+        "without your yours"
+    ).split()
+)
+
+
+def _key_words(text: str) -> set[str]:
+    return {word for word in _normalized(text).split() if len(word) >= 5 and word not in _STOPWORDS}
+
+
+def _names_idea(options: list[Option], explanation: str) -> bool:
+    """The explanation shares at least one key word with the correct option (or the option is short)."""
+    correct = next((option for option in options if option.correct), None)
+    if correct is None:
+        return True
+    words = _key_words(correct.text)
+    # Stems, so "renew" in the option matches "renewal" in the explanation.
+    stems = {word[:5] for word in words}
+    explained = {word[:5] for word in _key_words(explanation)}
+    return not stems or bool(stems & explained)
+
+
+class _FileChecker:
+    """Turns one parsed lesson file into a Lesson, collecting problems instead of raising."""
+
+    def __init__(self, path: Path, label: str, number: int) -> None:
+        self.path = path
+        self.label = label
+        self.number = number
+        self.problems: list[str] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(f"{self.label}:{line}: {message}")
+
+    def text(self, mapping: dict, key: str, limit: int, where: str) -> str:
+        value = mapping.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(_line_of(mapping, key), f"{where}: `{key}` must be non-empty text")
+            return ""
+        value = " ".join(value.split())
+        if len(value) > limit:
+            self.problem(
+                _line_of(mapping, key),
+                f"{where}: `{key}` is {len(value)} characters, over the limit of {limit}",
+            )
+        return value
+
+    def lesson(self) -> Lesson | None:
+        try:
+            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            self.problem(line, f"not valid YAML: {getattr(error, 'problem', error)}")
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            self.problem(1, f"cannot read: {error}")
+            return None
+        if not isinstance(data, dict):
+            self.problem(1, "a lesson file must be a mapping with id, title, goal and questions")
+            return None
+        lesson_id = data.get("id")
+        if not isinstance(lesson_id, str) or not ID_PATTERN.match(lesson_id):
+            self.problem(_line_of(data, "id"), "lesson `id` must be lowercase letters, digits and dashes")
+            lesson_id = str(lesson_id)
+        title = self.text(data, "title", MAX_TITLE_CHARS, "lesson")
+        goal = self.text(data, "goal", MAX_PROMPT_CHARS, "lesson")
+        raw_questions = data.get("questions")
+        if not isinstance(raw_questions, list) or not raw_questions:
+            self.problem(_line_of(data, "questions"), "lesson needs a non-empty `questions` list")
+            raw_questions = []
+        questions = []
+        for position, raw in enumerate(raw_questions, start=1):
+            question = self.question(raw, lesson_id, position)
+            if question is not None:
+                questions.append(question)
+        return Lesson(id=lesson_id, number=self.number, title=title, goal=goal, questions=tuple(questions))
+
+    def question(self, raw: object, lesson_id: str, position: int) -> Question | None:
+        if not isinstance(raw, dict):
+            self.problem(1, f"question {position} must be a mapping")
+            return None
+        question_id = raw.get("id")
+        where = f"question {question_id or position}"
+        if not isinstance(question_id, str) or not ID_PATTERN.match(question_id):
+            self.problem(_line_of(raw, "id"), f"{where}: `id` must be lowercase letters, digits and dashes")
+            question_id = str(question_id)
+        prompt = self.text(raw, "prompt", MAX_PROMPT_CHARS, where)
+        explanation = self.text(raw, "explanation", MAX_EXPLANATION_CHARS, where)
+        source = self.text(raw, "source", MAX_PROMPT_CHARS, where)
+        difficulty = raw.get("difficulty")
+        if difficulty not in DIFFICULTIES:
+            self.problem(_line_of(raw, "difficulty"), f"{where}: `difficulty` must be one of 1, 2, 3")
+        options = self.options(raw, where)
+        if options and sum(option.correct for option in options) != 1:
+            self.problem(
+                _line_of(raw, "options"),
+                f"{where}: exactly one option must be correct, found {sum(o.correct for o in options)}",
+            )
+        if options and explanation and not _names_idea(options, explanation):
+            self.problem(
+                _line_of(raw, "explanation"),
+                f"{where}: the explanation never names the correct answer's idea",
+            )
+        return Question(
+            id=question_id,
+            lesson_id=lesson_id,
+            position=position,
+            prompt=prompt,
+            options=tuple(options),
+            explanation=explanation,
+            difficulty=difficulty if isinstance(difficulty, int) else 0,
+            source=source,
+        )
+
+    def options(self, raw: dict, where: str) -> list[Option]:
+        raw_options = raw.get("options")
+        if not isinstance(raw_options, list):
+            self.problem(_line_of(raw, "options"), f"{where}: `options` must be a list")
+            return []
+        if not MIN_OPTIONS <= len(raw_options) <= MAX_OPTIONS:
+            self.problem(
+                _line_of(raw, "options"),
+                f"{where}: needs {MIN_OPTIONS}-{MAX_OPTIONS} options, found {len(raw_options)}",
+            )
+        options: list[Option] = []
+        seen: dict[str, int] = {}
+        for index, raw_option in enumerate(raw_options, start=1):
+            if not isinstance(raw_option, dict):
+                self.problem(
+                    _line_of(raw, "options"), f"{where}: option {index} must be a mapping with `text`"
+                )
+                continue
+            text = self.text(raw_option, "text", MAX_OPTION_CHARS, f"{where} option {index}")
+            correct = raw_option.get("correct", False)
+            if not isinstance(correct, bool):
+                self.problem(
+                    _line_of(raw_option, "correct"),
+                    f"{where} option {index}: `correct` must be true or false",
+                )
+                correct = False
+            key = _normalized(text)
+            if key and key in seen:
+                self.problem(
+                    _line_of(raw_option, "text"),
+                    f"{where}: option {index} is the same as option {seen[key]}",
+                )
+            seen.setdefault(key, index)
+            options.append(Option(text=text, correct=correct))
+        return options
+
+
+def load_bank(directory: Path = LESSONS_DIR) -> Bank:
+    """Load every `*.yaml` lesson in file-name order; raise ContentError listing every problem."""
+    problems: list[str] = []
+    lessons: list[Lesson] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ContentError([f"{directory}:1: no lesson files (*.yaml) found"])
+    lesson_files: dict[str, str] = {}
+    question_files: dict[str, str] = {}
+    for number, path in enumerate(files, start=1):
+        label = _label(path)
+        checker = _FileChecker(path, label, number)
+        lesson = checker.lesson()
+        problems.extend(checker.problems)
+        if lesson is None:
+            continue
+        if lesson.id in lesson_files:
+            problems.append(f"{label}:1: lesson id {lesson.id!r} is also used by {lesson_files[lesson.id]}")
+        lesson_files.setdefault(lesson.id, label)
+        for question in lesson.questions:
+            if question.id in question_files:
+                problems.append(
+                    f"{label}:1: question id {question.id!r} is also used by {question_files[question.id]}"
+                )
+            question_files.setdefault(question.id, label)
+        lessons.append(lesson)
+    if problems:
+        raise ContentError(problems)
+    return Bank(lessons=tuple(lessons))
+
+
+def _label(path: Path) -> str:
+    """The path as a person would type it: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,1 @@
+"""The data layer: typed models, migrations and the queries the bot needs."""

@@ -1,0 +1,93 @@
+"""Engines and sessions. On SQLite, writes take the write lock up front (BEGIN IMMEDIATE)
+so concurrent clicks queue on the busy timeout instead of failing on a lock upgrade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+        pool_size=8,
+        max_overflow=8,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+class Database:
+    """The app's handle on its database: `writing()` and `reading()` transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        if is_sqlite(url):
+            self.engine = _sqlite_engine(url, immediate=True)
+            self._read_engine = _sqlite_engine(url, immediate=False)
+        else:
+            self.engine = create_engine(
+                url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10
+            )
+            self._read_engine = self.engine
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A read-write transaction, committed on success and rolled back on error."""
+        with self._writer.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (on SQLite it does not take the write lock)."""
+        with self._reader.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self._read_engine.dispose()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached right now (not a bug)."""
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):  # pool exhausted while connections hang
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(
+            error, exc.OperationalError | exc.InterfaceError
+        )
+    return False

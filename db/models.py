@@ -1,0 +1,174 @@
+"""SQLAlchemy 2.x typed models. Uniqueness that matters (one post per channel and quiz day,
+one answer per post and user) is enforced by the database, not only by code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic batch migrations can find them on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Schedule(Base):
+    """When a channel gets its daily question: local time, IANA zone and weekdays."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    days: Mapped[str] = mapped_column(String(32))  # "mon,tue,wed,thu,fri"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Set when Slack says the bot cannot post there (not_in_channel, is_archived, ...).
+    flagged_error: Mapped[str | None] = mapped_column(String(64), default=None)
+    flagged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Post(Base):
+    """One daily question in one channel on one quiz day.
+
+    Lifecycle: `claimed` (row written under the leader's fencing token, before Slack is
+    called) -> `open` (Slack accepted it, `message_ts` known) -> `closed` (revealed).
+    """
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "quiz_day"),
+        Index("ix_posts_channel_status", "team_id", "channel_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    quiz_day: Mapped[dt.date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[int] = mapped_column(Integer, default=0)  # passes through the whole bank
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    fencing_token: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Coalesced answer-count refreshes: at most one chat.update per message per window.
+    count_refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Answer(Base):
+    """A user's first (and only counted) answer to a daily question."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        Index("ix_answers_channel_day", "team_id", "channel_id", "quiz_day"),
+        Index("ix_answers_user", "team_id", "channel_id", "user_id", "quiz_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    quiz_day: Mapped[dt.date] = mapped_column(Date)
+    question_id: Mapped[str] = mapped_column(String(64))
+    option_index: Mapped[int] = mapped_column(Integer)  # index in the bank file, not as shown
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class UserStats(Base):
+    """Running totals and streaks per (team, channel, user), kept current on every answer
+    so stats and leaderboards never rescan all answers."""
+
+    __tablename__ = "user_stats"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    # The streak as of `last_answered_day`; a closed quiz day after it (a miss) zeroes it.
+    current_streak: Mapped[int] = mapped_column(Integer, default=0)
+    longest_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_answered_day: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    first_answered_day: Mapped[dt.date | None] = mapped_column(Date, default=None)
+
+
+class QuestionHistory(Base):
+    """What a user has done with one question, daily or practice: drives lesson progress
+    and the practice order."""
+
+    __tablename__ = "question_history"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    correct_count: Mapped[int] = mapped_column(Integer, default=0)
+    wrong_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_correct_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_wrong_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Lease(Base):
+    """A named lease for leader election among replicas; `token` only ever increases."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    renewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Query functions: keyword-only arguments and a session, one module per concern."""

@@ -1,0 +1,629 @@
+"""A fake Slack Web API server for tests (standard library only).
+
+Point a ``slack_sdk.WebClient(base_url=fake.api_url, token="xoxb-...")`` at it. Every request is recorded
+as a :class:`Call`; messages posted through ``chat.postMessage`` are kept per channel so that
+``conversations.history`` / ``chat.update`` behave plausibly. Faults (HTTP errors, ``ok: false`` errors,
+429 with ``Retry-After``, TCP resets, slow answers) and Slack's per-channel posting rate limit can be
+injected.
+
+Notes:
+- slack_sdk sends "GET" methods (conversations.history, users.info, ...) as form-encoded POSTs; form values
+  are strings ("1"/"0" for booleans), JSON-looking values (blocks, metadata, ...) are decoded.
+- A request whose fault replaces the answer (HTTP error, ``error=``, reset) has no side effect. A request
+  that is only delayed (``fail_next(..., status=200, delay=...)``) takes effect on arrival, like a Slack
+  call whose answer is lost to a client timeout.
+- slack_sdk reads HTTP(S)_PROXY from the environment and ignores NO_PROXY: unset those in tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+__all__ = ["Call", "FakeSlack"]
+
+BOT_ID = "B0001"
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str  # e.g. "chat.postMessage"; "response_url" for POSTs to a response_url
+    params: dict  # query string + body, JSON-looking form values decoded
+    headers: dict
+    at: float  # time.monotonic() when received
+    status: int  # HTTP status the fake answered (0: connection reset, no answer)
+    response: Any = None  # the JSON (or text) body answered; None for a connection reset
+    answered_at: float | None = None  # time.monotonic() once the answer was written (or the socket reset)
+
+    @property
+    def ok(self) -> bool:
+        """Answered with HTTP 200 and (for JSON answers) ``"ok": true``."""
+        if self.answered_at is None or self.status != 200:
+            return False
+        return not isinstance(self.response, dict) or self.response.get("ok") is True
+
+
+@dataclass
+class _Fault:
+    status: int
+    times: int
+    retry_after: int | None
+    error: str | None
+    reset_connection: bool
+    delay: float
+
+
+@dataclass
+class _RateLimit:
+    per_second: float
+    burst: int
+    retry_after: int
+    buckets: dict[str, tuple[float, float]]  # channel -> (tokens, last refill monotonic)
+
+
+@dataclass
+class _Plan:
+    call: Call
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    delay: float
+    reset: bool
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("1", "true")) or value == 1
+
+
+def _decode_value(value: str) -> Any:
+    """Form values that are JSON lists/dicts (blocks, metadata, attachments, view) become Python objects."""
+    stripped = value.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            decoded = json.loads(stripped)
+        except ValueError:
+            return value
+        if isinstance(decoded, (list, dict)):
+            return decoded
+    return value
+
+
+def _ts_key(ts: Any, default: Decimal) -> Decimal:
+    if ts in (None, ""):
+        return default
+    try:
+        return Decimal(str(ts))
+    except InvalidOperation:
+        return default
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr access logs
+        pass
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        split = urlsplit(self.path)
+        params: dict[str, Any] = {
+            k: _decode_value(v) for k, v in parse_qsl(split.query, keep_blank_values=True)
+        }
+        params.update(self._parse_body(raw, self.headers.get("Content-Type", "")))
+        fake = self.server.fake
+        plan = fake._receive(split.path, params, dict(self.headers.items()))
+        try:
+            if plan.delay > 0:
+                fake._stopping.wait(plan.delay)
+            if plan.reset:
+                self._reset()
+                return
+            self.send_response(plan.status)
+            self.send_header("Content-Type", plan.content_type)
+            self.send_header("Content-Length", str(len(plan.body)))
+            for name, value in plan.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(plan.body)
+            self.wfile.flush()
+        except OSError:
+            pass  # the client gave up (e.g. its timeout fired during `delay`)
+        finally:
+            fake._answered(plan.call)
+
+    def _reset(self) -> None:
+        """Close the socket with SO_LINGER 0 so the client sees a TCP RST instead of an answer."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()  # drop the makefile() reference so close() really closes the fd now
+        self.connection.close()
+
+    @staticmethod
+    def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+        if not raw:
+            return {}
+        ctype = content_type.split(";", 1)[0].strip().lower()
+        text = raw.decode("utf-8", errors="replace")
+        if ctype == "application/json" or (not ctype and text.lstrip()[:1] == "{"):
+            try:
+                body = json.loads(text)
+            except ValueError:
+                return {"_raw": text}
+            return body if isinstance(body, dict) else {"_body": body}
+        if ctype == "multipart/form-data":
+            message = BytesParser(policy=HTTP).parsebytes(
+                b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+            )
+            out: dict[str, Any] = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if not name:
+                    continue
+                payload = part.get_payload(decode=True) or b""
+                if part.get_filename():
+                    out[str(name)] = payload
+                else:
+                    out[str(name)] = _decode_value(payload.decode("utf-8", errors="replace"))
+            return out
+        return {k: _decode_value(v) for k, v in parse_qsl(text, keep_blank_values=True)}
+
+
+class FakeSlack:
+    """Fake Slack Web API + response_url endpoint. Thread-safe; use ``start()``/``stop()`` or ``with``."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        admins: Iterable[str] = (),
+        owners: Iterable[str] = (),
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.admins: set[str] = set(admins)
+        self.owners: set[str] = set(owners)
+        self.usergroups: dict[str, list[str]] = {}
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._calls: list[Call] = []
+        self._faults: dict[str, list[_Fault]] = {}
+        self._rate_limits: dict[str, _RateLimit] = {}
+        self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._last_ts_micros = 0
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._base = ""
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlack:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(self)
+        host, port = self._server.server_address[:2]
+        self._base = f"http://{host}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping in a `delay`
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        if not self._base:
+            raise RuntimeError("FakeSlack is not started")
+        return f"{self._base}/api/"
+
+    def response_url(self, key: str) -> str:
+        if not self._base:
+            raise RuntimeError("FakeSlack is not started")
+        return f"{self._base}/response/{quote(key, safe='')}"
+
+    # ------------------------------------------------------------------ inspection
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until ``count`` calls of ``method`` that match ``where`` were answered 200 + ``ok: true``.
+
+        Returns all such calls recorded so far (at least ``count``). Failed calls never count: inspect
+        ``calls()`` for those.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                matched = [
+                    c for c in self._calls if c.method == method and c.ok and (where is None or where(c))
+                ]
+                if len(matched) >= count:
+                    return matched
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(self._timeout_summary(method, count, timeout, len(matched)))
+                self._cond.wait(remaining)
+
+    def messages(self, channel: str) -> list[dict]:
+        """Messages currently in ``channel`` (oldest first), as posted/updated by the bot."""
+        with self._lock:
+            return copy.deepcopy(self._messages.get(channel, []))
+
+    def reset(self) -> None:
+        """Forget calls, faults (fail_next and rate limits) and messages. Users/admins/usergroups stay."""
+        with self._lock:
+            self._calls.clear()
+            self._faults.clear()
+            self._rate_limits.clear()
+            self._messages.clear()
+
+    # ------------------------------------------------------------------ fault injection
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: int | None = None,
+        error: str | None = None,
+        reset_connection: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (queued after any earlier fail_next for it).
+
+        Precedence: ``reset_connection`` (TCP RST, no answer) > ``error`` (HTTP 200 ``ok: false``) >
+        ``status``. ``status=200`` with neither means "answer normally" (useful with ``delay``).
+        ``delay`` seconds pass before the answer/reset.
+        """
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(status, times, retry_after, error, reset_connection, delay)
+            )
+
+    def rate_limit_per_channel(
+        self,
+        method: str = "chat.postMessage",
+        *,
+        per_second: float = 1.0,
+        burst: int = 1,
+        retry_after: int = 1,
+    ) -> None:
+        """Token bucket per ``channel`` param; over the limit answer 429 ``ratelimited`` + Retry-After."""
+        with self._lock:
+            self._rate_limits[method] = _RateLimit(per_second, burst, retry_after, {})
+
+    # ------------------------------------------------------------------ request handling (server threads)
+
+    def _receive(self, path: str, params: dict[str, Any], headers: dict[str, str]) -> _Plan:
+        now = time.monotonic()
+        if path.startswith("/api/"):
+            method = unquote(path[len("/api/") :])
+        elif path.startswith("/response/"):
+            method = "response_url"
+            params["_key"] = unquote(path[len("/response/") :])
+        else:
+            method = f"http:{path}"
+        with self._cond:
+            call = Call(method=method, params=params, headers=headers, at=now, status=0)
+            self._calls.append(call)
+            delay, reset = 0.0, False
+            extra_headers: dict[str, str] = {}
+            status, body = 200, None
+            fault = self._take_fault(method)
+            if fault is not None:
+                delay = fault.delay
+                if fault.reset_connection:
+                    reset = True
+                elif fault.error is not None:
+                    body = {"ok": False, "error": fault.error}
+                elif fault.status != 200:
+                    status = fault.status
+                    body = {"ok": False, "error": "ratelimited" if status == 429 else f"http_{status}"}
+                    if fault.retry_after is not None:
+                        extra_headers["Retry-After"] = str(fault.retry_after)
+            if not reset and body is None:
+                retry_after = self._rate_limited(method, params, now)
+                if retry_after is not None:
+                    status, body = 429, {"ok": False, "error": "ratelimited"}
+                    extra_headers["Retry-After"] = str(retry_after)
+            if not reset and body is None:
+                body = self._dispatch(method, path, params, headers)
+                if method.startswith("http:"):
+                    status = 404
+            call.status = 0 if reset else status
+            call.response = None if reset else body
+        if isinstance(body, str):
+            raw, ctype = body.encode(), "text/plain; charset=utf-8"
+        else:
+            raw, ctype = json.dumps(body).encode(), "application/json; charset=utf-8"
+        return _Plan(call, call.status, raw, ctype, extra_headers, delay, reset)
+
+    def _answered(self, call: Call) -> None:
+        with self._cond:
+            call.answered_at = time.monotonic()
+            self._cond.notify_all()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.pop(0)
+        return fault
+
+    def _rate_limited(self, method: str, params: dict[str, Any], now: float) -> int | None:
+        limit = self._rate_limits.get(method)
+        if limit is None:
+            return None
+        channel = str(params.get("channel", ""))
+        tokens, last = limit.buckets.get(channel, (float(limit.burst), now))
+        tokens = min(float(limit.burst), tokens + (now - last) * limit.per_second)
+        if tokens >= 1.0:
+            limit.buckets[channel] = (tokens - 1.0, now)
+            return None
+        limit.buckets[channel] = (tokens, now)
+        return limit.retry_after
+
+    def _dispatch(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
+        if method == "response_url":
+            return "ok"
+        if method.startswith("http:"):
+            return {"ok": False, "error": "unknown_path", "path": path}
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if not auth.startswith("Bearer xoxb-"):
+            return {"ok": False, "error": "not_authed"}
+        handler = self._methods().get(method)
+        return handler(params) if handler is not None else {"ok": True}
+
+    def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
+            "views.publish": self._views_publish,
+        }
+
+    # ------------------------------------------------------------------ Web API methods (lock held)
+
+    def _next_ts(self) -> str:
+        micros = max(time.time_ns() // 1000, self._last_ts_micros + 1)
+        self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _find(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
+
+    @staticmethod
+    def _public(message: dict[str, Any], *, metadata: bool = True) -> dict[str, Any]:
+        out = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"}
+        if not metadata or out.get("metadata") is None:
+            out.pop("metadata", None)
+        return out
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://example.slack.com/",
+            "team": "Example",
+            "user": "leaderquiz",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": self._next_ts(),
+            "channel": str(channel),
+            "text": params.get("text", ""),
+            "blocks": copy.deepcopy(params.get("blocks") or []),
+            "metadata": copy.deepcopy(params.get("metadata")),
+            "user": self.bot_user_id,
+            "bot_id": BOT_ID,
+        }
+        if params.get("thread_ts"):
+            message["thread_ts"] = str(params["thread_ts"])
+            message["reply_broadcast"] = _truthy(params.get("reply_broadcast"))
+        self._messages.setdefault(str(channel), []).append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": self._public(message)}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        message = self._find(channel, ts)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        for key in ("text", "blocks", "metadata"):
+            if key in params:
+                message[key] = copy.deepcopy(params[key])
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message["text"],
+            "message": self._public(message),
+        }
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        message = self._find(channel, ts)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        self._messages[channel].remove(message)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        oldest = _ts_key(params.get("oldest"), Decimal(0))
+        latest = _ts_key(params.get("latest"), Decimal("Infinity"))
+        inclusive = _truthy(params.get("inclusive"))
+        with_metadata = _truthy(params.get("include_all_metadata"))
+
+        def in_range(ts: Decimal) -> bool:
+            return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+        selected = [
+            m
+            for m in reversed(self._messages.get(str(params.get("channel", "")), []))
+            if ("thread_ts" not in m or m["thread_ts"] == m["ts"] or m.get("reply_broadcast"))
+            and in_range(Decimal(m["ts"]))
+        ]
+        return self._page(selected, params, with_metadata)
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        parent = self._find(channel, ts)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = [parent] + [
+            m for m in self._messages.get(channel, []) if m.get("thread_ts") == ts and m is not parent
+        ]
+        return self._page(thread, params, _truthy(params.get("include_all_metadata")))
+
+    def _page(self, selected: list[dict[str, Any]], params: dict[str, Any], metadata: bool) -> dict[str, Any]:
+        try:
+            limit = int(params.get("limit") or 100)
+            offset = int(params.get("cursor") or 0)
+        except (TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        limit = limit if limit > 0 else 100
+        page = selected[offset : offset + limit]
+        has_more = offset + limit < len(selected)
+        return {
+            "ok": True,
+            "messages": [self._public(m, metadata=metadata) for m in page],
+            "has_more": has_more,
+            "response_metadata": {"next_cursor": str(offset + limit) if has_more else ""},
+        }
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": params.get("channel"), "is_archived": False, "is_member": True}}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = params.get("user")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        user = str(user)
+        is_owner = user in self.owners
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "team_id": self.team_id,
+                "name": user.lower(),
+                "real_name": user,
+                "deleted": False,
+                "is_bot": user == self.bot_user_id,
+                "is_admin": user in self.admins or is_owner,
+                "is_owner": is_owner,
+                "tz": "UTC",
+                "profile": {"display_name": user.lower(), "real_name": user},
+            },
+        }
+
+    def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "users": list(self.usergroups.get(str(params.get("usergroup", "")), []))}
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": copy.deepcopy(params.get("view"))}
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def _timeout_summary(self, method: str, count: int, timeout: float, matched: int) -> str:
+        same = [c for c in self._calls if c.method == method]
+        lines = [
+            f"wait_for({method!r}, count={count}) timed out after {timeout}s: {matched} matching ok call(s), "
+            f"{len(same)} call(s) of that method, {len(self._calls)} call(s) in total.",
+        ]
+        start = self._calls[0].at if self._calls else 0.0
+        shown = self._calls[-40:]
+        if len(self._calls) > len(shown):
+            lines.append(f"  ... {len(self._calls) - len(shown)} earlier call(s) omitted")
+        for call in shown:
+            params = {k: v for k, v in call.params.items() if k != "token"}
+            text = json.dumps(params, default=repr)
+            if len(text) > 200:
+                text = text[:197] + "..."
+            outcome = "reset" if call.answered_at is not None and call.status == 0 else str(call.status)
+            if call.answered_at is None:
+                outcome += " (unanswered)"
+            if isinstance(call.response, dict) and call.response.get("error"):
+                outcome += f" error={call.response['error']}"
+            lines.append(f"  +{call.at - start:.3f}s {call.method} -> {outcome} {text}")
+        return "\n".join(lines)
