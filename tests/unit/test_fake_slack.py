@@ -17,17 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-try:
-    from tests.fake_slack import Call, FakeSlack
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from fake_slack import Call, FakeSlack  # type: ignore[no-redef]
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk honours HTTP(S)_PROXY but not NO_PROXY, which would send 127.0.0.1 traffic to a proxy.
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
+from tests.support.fake_slack import Call, FakeSlack
 
 
 @pytest.fixture

@@ -1,0 +1,322 @@
+"""`leader-quiz`: serve the bot, post, manage schedules, read stats, check content, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _fail(message: str, code: int = EXIT_FAIL) -> int:
+    print(f"leader-quiz: {message}", file=sys.stderr)
+    return code
+
+
+def _database_url() -> str:
+    from bot.config import DEFAULT_DATABASE_URL
+
+    return os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def _offline_settings() -> Settings:
+    """Settings for commands that never talk to Slack: no token needed."""
+    env = dict(os.environ)
+    env.setdefault("SLACK_BOT_TOKEN", "xoxb-offline")
+    if not env["SLACK_BOT_TOKEN"].strip():
+        env["SLACK_BOT_TOKEN"] = "xoxb-offline"
+    return load_settings(env, require_signing_secret=False)
+
+
+def _runtime(settings: Settings):
+    from bot.runtime import build_runtime
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return build_runtime(settings)
+
+
+def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: bool) -> str | None:
+    """The workspace of a channel: --team, else the channel's schedule or posts, else auth.test."""
+    if explicit:
+        return explicit
+    from sqlalchemy import select
+
+    from db.models import Post, UserStats
+    from db.queries.schedules import find_channel_schedule
+
+    with runtime.db.reading() as session:
+        schedule = find_channel_schedule(session=session, channel_id=channel_id)
+        if schedule is not None:
+            return schedule.team_id
+        for column, where in ((Post.team_id, Post.channel_id), (UserStats.team_id, UserStats.channel_id)):
+            team = session.execute(select(column).where(where == channel_id).limit(1)).scalar()
+            if team:
+                return team
+    if ask_slack:
+        return runtime.client.auth_test()["team_id"]
+    return None
+
+
+# -- commands ---------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_logging
+    from content import ContentError, load_bank
+    from db.migrate import upgrade
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        return _fail(str(error), EXIT_USAGE)
+    configure_logging(
+        settings.log_level,
+        [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token],
+    )
+    try:
+        load_bank()
+    except ContentError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return _fail("the question bank is invalid; fix the lines above (leader-quiz content check)")
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        return _fail(
+            f"cannot migrate the database at DATABASE_URL: {type(error).__name__}: {error}".splitlines()[0]
+        )
+    from bot.server import serve
+
+    serve(settings)
+    return EXIT_OK
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    from bot.schedule_spec import ScheduleError, parse_date
+    from bot.services.posting import PostStatus
+    from db.queries.schedules import get_schedule
+
+    try:
+        settings = load_settings(require_signing_secret=False)
+        day = parse_date(args.date) if args.date else None
+    except (ConfigError, ScheduleError) as error:
+        return _fail(str(error), EXIT_USAGE)
+    runtime = _runtime(settings)
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=True)
+    with runtime.db.reading() as session:
+        schedule = get_schedule(session=session, team_id=team, channel_id=args.channel)
+        zone = schedule.timezone if schedule else "UTC"
+    if day is None:
+        day = runtime.reports.channel_today(team_id=team, channel_id=args.channel, now=runtime.now())
+    outcome = runtime.poster.post_daily(
+        team_id=team, channel_id=args.channel, quiz_day=day, timezone=zone, fence=None
+    )
+    runtime.db.dispose()
+    if outcome.status is PostStatus.POSTED:
+        print(f"posted {outcome.question_id} to {args.channel} for {day} (ts {outcome.message_ts})")
+        return EXIT_OK
+    if outcome.status in (PostStatus.ALREADY_POSTED, PostStatus.IN_PROGRESS):
+        print(f"{args.channel} already has its question for {day} ({outcome.question_id}); nothing posted")
+        return EXIT_OK
+    return _fail(
+        f"not posted to {args.channel} for {day}: {outcome.status.value} {outcome.error or ''}".strip()
+    )
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from bot.schedule_spec import ScheduleError, parse_schedule
+    from db.queries.schedules import list_schedules, remove_schedule, set_schedule
+
+    settings = _offline_settings()
+    if args.action == "set":
+        try:
+            spec = parse_schedule(args.time, args.tz, args.days)
+        except ScheduleError as error:
+            return _fail(f"schedule not saved: {error}", EXIT_USAGE)
+    runtime = _runtime(settings)
+    if args.action == "list":
+        with runtime.db.reading() as session:
+            rows = list_schedules(session=session)
+            for s in rows:
+                flag = f"  FLAGGED: {s.flagged_error}" if s.flagged_error else ""
+                print(f"{s.team_id} {s.channel_id} {s.hour:02d}:{s.minute:02d} {s.timezone} {s.days}{flag}")
+            if not rows:
+                print("no schedules")
+        return EXIT_OK
+    has_token = not settings.slack_bot_token.endswith("offline")
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=has_token)
+    if team is None:
+        return _fail(
+            "cannot tell this channel's workspace: pass --team T0123 (or set SLACK_BOT_TOKEN)", EXIT_USAGE
+        )
+    if args.action == "remove":
+        with runtime.db.writing() as session:
+            removed = remove_schedule(session=session, team_id=team, channel_id=args.channel)
+        print(f"removed the schedule of {args.channel}" if removed else f"{args.channel} had no schedule")
+        return EXIT_OK
+    with runtime.db.writing() as session:
+        set_schedule(
+            session=session,
+            team_id=team,
+            channel_id=args.channel,
+            hour=spec.hour,
+            minute=spec.minute,
+            timezone=spec.timezone,
+            days=spec.days_text,
+            now=runtime.now(),
+        )
+    print(f"{args.channel}: {spec.describe()}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    runtime = _runtime(_offline_settings())
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
+    report = runtime.reports.stats(team_id=team, channel_id=args.channel, user_id=args.user)
+    if args.json:
+        print(json.dumps(report.as_json()))
+        return EXIT_OK
+    s = report.stats
+    print(f"{s.user_id} in {s.channel_id}: current streak {s.current_streak}, longest {s.longest_streak}")
+    print(f"answered {s.answered}, correct {s.correct}, accuracy {round(s.accuracy * 100)}%")
+    for p in report.lessons:
+        print(f"  {p.lesson}: {p.completed} / {p.total} completed")
+    return EXIT_OK
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    runtime = _runtime(_offline_settings())
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
+    report = runtime.reports.leaderboard(
+        team_id=team, channel_id=args.channel, period=args.period, now=runtime.now(), limit=args.limit
+    )
+    if args.json:
+        print(json.dumps(report.as_json()))
+        return EXIT_OK
+    if not report.rows:
+        print(f"no answers in {args.channel} ({args.period})")
+    for r in report.rows:
+        print(
+            f"{r.rank:>3}. {r.user_id:<12} correct {r.correct:>4}  answered {r.answered:>4}  "
+            f"accuracy {round(r.accuracy * 100):>3}%  streak {r.current_streak} (longest {r.longest_streak})"
+        )
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.services.status import read_status
+
+    runtime = _runtime(_offline_settings())
+    status = read_status(db=runtime.db, now=runtime.now())
+    if args.json:
+        print(json.dumps(status.as_json()))
+        return EXIT_OK
+    data = status.as_json()
+    alive = "alive" if data["leader_alive"] else "expired"
+    print(
+        f"leader: {status.leader or 'none'}  token: {status.token}  lease until: {data['lease_expires_at']} ({alive})"
+    )
+    for c in data["channels"]:
+        flag = f"  FLAGGED: {c['flagged']}" if c["flagged"] else ""
+        print(f"{c['team']} {c['channel']}: {c['schedule']}  next post: {c['next_post_at']}{flag}")
+    return EXIT_OK
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from content import ContentError, load_bank
+    from content.bank import LESSONS_DIR
+
+    directory = Path(args.path) if args.path else LESSONS_DIR
+    try:
+        bank = load_bank(directory)
+    except ContentError as error:
+        print("\n".join(error.problems))
+        return EXIT_FAIL
+    print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions")
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from db.migrate import current_revision, upgrade
+
+    url = _database_url()
+    try:
+        upgrade(url)
+    except Exception as error:
+        return _fail(f"cannot migrate DATABASE_URL: {type(error).__name__}: {error}".splitlines()[0])
+    print(f"database at revision {current_revision(url)}")
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leader-quiz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("serve", cmd_serve, "run the app: HTTP on $PORT (or Socket Mode) and the scheduler")
+
+    post = add("post", cmd_post, "post a channel's daily question now (idempotent per quiz day)")
+    post.add_argument("--channel", required=True)
+    post.add_argument("--date", help="quiz day YYYY-MM-DD (default: today in the channel's zone)")
+    post.add_argument("--team", help="workspace id (default: from the schedule or auth.test)")
+
+    schedule = add("schedule", cmd_schedule, "set, list or remove channel schedules")
+    actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
+    set_ = actions.add_parser("set", help="create or replace a channel's schedule")
+    set_.add_argument("--channel", required=True)
+    set_.add_argument("--time", required=True, help="HH:MM, 24-hour, local to --tz")
+    set_.add_argument("--tz", required=True, help="IANA zone, e.g. Europe/Berlin")
+    set_.add_argument("--days", default="mon-fri", help="mon-fri, daily, or a list like mon,wed,fri")
+    set_.add_argument("--team")
+    actions.add_parser("list", help="list schedules")
+    remove = actions.add_parser("remove", help="remove a channel's schedule")
+    remove.add_argument("--channel", required=True)
+    remove.add_argument("--team")
+
+    stats = add("stats", cmd_stats, "a user's streaks, accuracy and lesson progress in a channel")
+    stats.add_argument("--channel", required=True)
+    stats.add_argument("--user", required=True)
+    stats.add_argument("--team")
+    stats.add_argument("--json", action="store_true")
+
+    board = add("leaderboard", cmd_leaderboard, "a channel's ranking")
+    board.add_argument("--channel", required=True)
+    board.add_argument("--period", choices=("week", "month", "all"), default="month")
+    board.add_argument("--limit", type=int)
+    board.add_argument("--team")
+    board.add_argument("--json", action="store_true")
+
+    status = add("status", cmd_status, "schedules, next post times and the current leader")
+    status.add_argument("--json", action="store_true")
+
+    content = add("content", cmd_content_check, "question bank tools")
+    content.add_argument("action", choices=("check",))
+    content.add_argument("--path", help="a lessons folder to check instead of the shipped bank")
+
+    db = add("db", cmd_db_upgrade, "database tools")
+    db.add_argument("action", choices=("upgrade",))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_dotenv(dotenv_path=os.path.join(os.getcwd(), ".env"), override=False)
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

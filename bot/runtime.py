@@ -1,0 +1,92 @@
+"""Everything a running bot needs, built once from settings and shared by the Slack
+listeners, the scheduler and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.admin import AdminChecker
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.scheduler import QuizScheduler
+from bot.services.answering import Answering
+from bot.services.counts import CountRefresher
+from bot.services.posting import DailyPoster
+from bot.services.reports import Reports
+from bot.slack_client import make_client, make_posting_client
+from content import Bank, load_bank
+from db.engine import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    bank: Bank
+    client: WebClient
+    clock: Clock
+    admin: AdminChecker
+    poster: DailyPoster
+    answering: Answering
+    refresher: CountRefresher
+    reports: Reports
+    scheduler: QuizScheduler
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def close(self) -> None:
+        self.scheduler.stop()
+        self.refresher.stop()
+        self.db.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bank: Bank | None = None,
+    client: WebClient | None = None,
+    posting_client: WebClient | None = None,
+) -> Runtime:
+    clock = clock or SystemClock()
+    bank = bank or load_bank()
+    client = client or make_client(settings)
+    posting_client = posting_client or make_posting_client(settings)
+    db = Database(settings.database_url, pool_size=max(5, settings.http_threads // 2))
+    poster = DailyPoster(db=db, bank=bank, client=client, posting_client=posting_client, clock=clock)
+    refresher = CountRefresher(
+        db=db,
+        bank=bank,
+        client=client,
+        clock=clock,
+        window_seconds=settings.count_update_seconds,
+        on_closed=poster.reveal,
+    )
+    scheduler = QuizScheduler(
+        db=db,
+        poster=poster,
+        clock=clock,
+        replica_id=settings.replica_id,
+        lease_seconds=settings.lease_seconds,
+        renew_seconds=settings.lease_renew_seconds,
+        sync_seconds=settings.schedule_sync_seconds,
+    )
+    return Runtime(
+        settings=settings,
+        db=db,
+        bank=bank,
+        client=client,
+        clock=clock,
+        admin=AdminChecker(
+            client=client, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
+        ),
+        poster=poster,
+        answering=Answering(db=db, bank=bank, clock=clock),
+        refresher=refresher,
+        reports=Reports(db=db, bank=bank),
+        scheduler=scheduler,
+    )

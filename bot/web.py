@@ -1,0 +1,192 @@
+"""The WSGI front: `/slack/events` (signature checked, size capped, shape validated, then
+handed to Bolt) and `GET /healthz`. Bolt's own adapters answer 500 on some malformed
+bodies; here those get a 4xx before Bolt sees them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from urllib.parse import parse_qs
+
+from slack_bolt import App, BoltRequest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HEALTH_CACHE_S = 1.0
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
+
+
+class MalformedRequest(ValueError):
+    pass
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise MalformedRequest(message)
+
+
+def validate_slack_body(body: str, content_type: str) -> None:
+    """Refuse bodies Bolt cannot handle cleanly: not a form or JSON, non-JSON `payload`,
+    payloads without the fields every Slack request carries."""
+    _require(bool(body.strip()), "empty body")
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise MalformedRequest("body is not JSON") from None
+        _require(isinstance(data, dict) and isinstance(data.get("type"), str), "JSON body without a type")
+        if data["type"] == "event_callback":
+            _require(isinstance(data.get("event"), dict), "event_callback without an event")
+            _require(isinstance(data["event"].get("type"), str), "event without a type")
+        return
+    _require(content_type.startswith("application/x-www-form-urlencoded"), "unsupported content type")
+    form = parse_qs(body, keep_blank_values=True)
+    if "ssl_check" in form:
+        return
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"][0])
+        except ValueError:
+            raise MalformedRequest("payload is not JSON") from None
+        _require(isinstance(payload, dict) and isinstance(payload.get("type"), str), "payload without a type")
+        _require(isinstance(payload.get("user") or {}, dict), "payload user is not an object")
+        _require(isinstance(payload.get("team") or {}, dict), "payload team is not an object")
+        _require(isinstance(payload.get("channel") or {}, dict), "payload channel is not an object")
+        _require(isinstance(payload.get("container") or {}, dict), "payload container is not an object")
+        if payload["type"] == "block_actions":
+            actions = payload.get("actions")
+            _require(isinstance(actions, list) and len(actions) > 0, "block_actions without actions")
+            _require(all(isinstance(a, dict) for a in actions), "an action is not an object")
+            _require(all(isinstance(a.get("action_id"), str) for a in actions), "an action has no action_id")
+        return
+    if "command" in form:
+        for field in ("command", "user_id", "team_id"):
+            _require(bool(form.get(field, [""])[0]), f"slash command without {field}")
+        return
+    raise MalformedRequest("not a Slack request shape")
+
+
+class SlackWebApp:
+    """A WSGI application serving one Bolt app."""
+
+    def __init__(self, *, bolt: App, runtime: Runtime) -> None:
+        self.bolt = bolt
+        self.runtime = runtime
+        secret = runtime.settings.slack_signing_secret
+        self.verifier = SignatureVerifier(secret) if secret else None
+        self.max_body = runtime.settings.max_body_bytes
+        self._health_lock = threading.Lock()
+        self._health: tuple[float, bool] = (0.0, True)
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path == HEALTH_PATH:
+                if method not in ("GET", "HEAD"):
+                    return self._json(start_response, 405, {"error": "use GET"})
+                return self._json(start_response, 200, self.health())
+            if path == EVENTS_PATH:
+                if method != "POST":
+                    return self._json(start_response, 405, {"error": "use POST"})
+                return self._slack(environ, start_response)
+            return self._json(start_response, 404, {"error": "not found"})
+        except Exception:
+            logger.exception("unhandled error serving %s %s", method, path)
+            return self._json(start_response, 500, {"error": "internal error"})
+
+    def _slack(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        raw_length = environ.get("CONTENT_LENGTH") or ""
+        if raw_length and (not raw_length.isdigit() or int(raw_length) > self.max_body):
+            return self._json(start_response, 413, {"error": f"body over {self.max_body} bytes"})
+        stream = environ["wsgi.input"]
+        raw = stream.read(int(raw_length)) if raw_length else stream.read(self.max_body + 1)
+        if len(raw) > self.max_body:
+            return self._json(start_response, 413, {"error": f"body over {self.max_body} bytes"})
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        content_type = environ.get("CONTENT_TYPE", "")
+        headers["content-type"] = content_type
+        if self.verifier is None or not self.verifier.is_valid(
+            body=raw,
+            timestamp=headers.get("x-slack-request-timestamp", ""),
+            signature=headers.get("x-slack-signature", ""),
+        ):
+            return self._json(start_response, 401, {"error": "invalid signature"})
+        try:
+            body = raw.decode("utf-8")
+            validate_slack_body(body, content_type)
+        except (UnicodeDecodeError, MalformedRequest) as error:
+            return self._json(start_response, 400, {"error": f"malformed request: {error}"})
+        query = environ.get("QUERY_STRING", "")
+        response = self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        status = response.status
+        payload = (response.body or "").encode("utf-8")
+        response_headers = [(k, v) for k, values in response.headers.items() for v in values]
+        if not any(k.lower() == "content-length" for k, _ in response_headers):
+            response_headers.append(("Content-Length", str(len(payload))))
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", response_headers)
+        return [payload]
+
+    def database_ok(self) -> bool:
+        now = time.monotonic()
+        with self._health_lock:
+            checked_at, ok = self._health
+            if now - checked_at < HEALTH_CACHE_S:
+                return ok
+        try:
+            with self.runtime.db.reading() as session:
+                session.execute(text("SELECT 1"))
+            ok = True
+        except Exception:
+            ok = False
+        with self._health_lock:
+            self._health = (now, ok)
+        return ok
+
+    def health(self) -> dict:
+        ok = self.database_ok()
+        scheduler = self.runtime.scheduler
+        fence = scheduler.fence
+        return {
+            "status": "ok" if ok else "degraded",
+            "database": "ok" if ok else "unavailable",
+            "leader": fence is not None,
+            "token": fence.token if fence else None,
+            "replica": scheduler.replica_id,
+            "mode": "socket" if self.runtime.settings.socket_mode else "http",
+        }
+
+    @staticmethod
+    def _json(start_response: StartResponse, status: int, body: dict) -> Iterable[bytes]:
+        payload = json.dumps(body).encode()
+        start_response(
+            f"{status} {_REASONS.get(status, 'Status')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]

@@ -1,0 +1,62 @@
+"""Shared fixtures: a fresh database per test, the fake Slack Web API, the app over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import DatabaseFactory
+from tests.support.fake_slack import FakeSlack
+from tests.support.servers import InProcessApp, app_env
+from tests.support.slack_requests import SlackSender
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # slack_sdk honours HTTP(S)_PROXY but not NO_PROXY: keep loopback traffic local.
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def database_url(database_factory: DatabaseFactory) -> Iterator[str]:
+    url = database_factory.new()
+    yield url
+    database_factory.drop(url)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(admins={"UADMIN"}, owners={"UOWNER"}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(fake_slack: FakeSlack, database_url: str) -> dict[str, str]:
+    return app_env(api_url=fake_slack.api_url, database_url=database_url)
+
+
+@pytest.fixture
+def app(env: dict[str, str]) -> Iterator[InProcessApp]:
+    server = InProcessApp.from_env(env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(app: InProcessApp, fake_slack: FakeSlack) -> SlackSender:
+    return SlackSender(base_url=app.base_url, response_url_for=fake_slack.response_url)
+
+
+@pytest.fixture
+def tmp_log(tmp_path: Path) -> Path:
+    return tmp_path / "serve.log"

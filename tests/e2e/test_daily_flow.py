@@ -1,0 +1,122 @@
+"""The daily question end to end over HTTP: post, clicks, private replies, the coalesced
+count, stats, leaderboard, a second click refused, close and reveal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from tests.support.fake_slack import FakeSlack
+from tests.support.messages import block_texts, buttons, correct_letter, question_for, shown_options, wrong_letter
+from tests.support.servers import InProcessApp
+from tests.support.slack_requests import SlackSender
+
+CHANNEL = "CQUIZ"
+
+
+def post_day(app: InProcessApp, day: dt.date) -> None:
+    outcome = app.runtime.poster.post_daily(
+        team_id="T0001", channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
+    )
+    assert outcome.status.value == "posted", outcome
+
+
+def latest_message(fake: FakeSlack) -> dict:
+    return fake.messages(CHANNEL)[-1]
+
+
+def ephemeral_for(fake: FakeSlack, user: str, count: int = 1) -> list[str]:
+    calls = fake.wait_for("chat.postEphemeral", count=count, where=lambda c: c.params.get("user") == user)
+    return [block_texts(c.params.get("blocks") or []) for c in calls]
+
+
+def responses(fake: FakeSlack, key: str) -> str:
+    calls = fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key)
+    return block_texts(calls[-1].params.get("blocks") or [])
+
+
+def test_daily_question_shape(app: InProcessApp, fake_slack: FakeSlack) -> None:
+    post_day(app, dt.date(2026, 11, 23))
+    message = latest_message(fake_slack)
+    texts = block_texts(message["blocks"])
+    assert "Question 1 of 5 · Leader election basics" in texts
+    assert len(buttons(message)) == 4
+    assert set(shown_options(message)) == set(buttons(message))
+    assert "No answers yet" in texts
+    # The message metadata names the post, so a lost ts can be recovered without reposting.
+    assert message["metadata"]["event_type"] == "leader_quiz_daily_question"
+
+
+def test_post_click_reply_stats_leaderboard_close(app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender) -> None:
+    post_day(app, dt.date(2026, 11, 23))
+    message = latest_message(fake_slack)
+    values = buttons(message)
+    right, wrong = correct_letter(message), wrong_letter(message)
+    question = question_for(message)
+
+    started = time.monotonic()
+    assert slack.click(value=values[right], user="UALICE", channel=CHANNEL).status_code == 200
+    assert slack.click(value=values[wrong], user="UBOB", channel=CHANNEL).status_code == 200
+    assert time.monotonic() - started < 3  # acked at once
+
+    alice = ephemeral_for(fake_slack, "UALICE")[0]
+    assert "Correct!" in alice
+    assert question.explanation.split(".")[0].replace("&", "&amp;") in alice
+    assert "streak in this channel: 1 day" in alice
+    bob = ephemeral_for(fake_slack, "UBOB")[0]
+    assert "Not quite" in bob and f"The answer is *{right}." in bob
+    assert "streak in this channel: 0 days" in bob
+
+    # A second click: the first answer stands.
+    slack.click(value=values[wrong], user="UALICE", channel=CHANNEL)
+    again = ephemeral_for(fake_slack, "UALICE", count=2)[1]
+    assert f"You already answered *{right}." in again
+
+    # The channel message shows the count, never who answered what.
+    updates = fake_slack.wait_for(
+        "chat.update", where=lambda c: "2 people answered" in block_texts(c.params.get("blocks") or [])
+    )
+    shown = block_texts(updates[-1].params["blocks"])
+    assert "UALICE" not in shown and "Correct" not in shown
+
+    slack.command("stats", user="UALICE", channel=CHANNEL, key="stats-alice")
+    stats = responses(fake_slack, "stats-alice")
+    assert "Current streak: *1 day*" in stats and "1 correct of 1 answered" in stats
+    assert "Leader election basics: 1 / 5 completed" in stats
+
+    slack.command("leaderboard all", user="UBOB", channel=CHANNEL, key="board")
+    board = responses(fake_slack, "board")
+    assert board.index("<@UALICE>") < board.index("<@UBOB>")
+
+    # The next day's post closes and reveals this one.
+    post_day(app, dt.date(2026, 11, 24))
+    reveal = fake_slack.wait_for(
+        "chat.update",
+        where=lambda c: c.params.get("ts") == message["ts"] and "closed" in block_texts(c.params["blocks"]),
+    )[-1]
+    revealed = block_texts(reveal.params["blocks"])
+    assert f"Answer: {right}." in revealed
+    assert "2 people answered · 50% got it right" in revealed
+    assert not any(block["type"] == "actions" for block in reveal.params["blocks"])
+
+    slack.click(value=values[right], user="UCAROL", channel=CHANNEL)
+    closed = ephemeral_for(fake_slack, "UCAROL")[0]
+    assert f"This question has closed; the answer was *{right}." in closed
+    slack.command("stats", user="UCAROL", channel=CHANNEL, key="stats-carol")
+    assert "0 correct of 0 answered" in responses(fake_slack, "stats-carol")
+
+
+def test_count_updates_are_coalesced(app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender) -> None:
+    post_day(app, dt.date(2026, 11, 23))
+    message = latest_message(fake_slack)
+    value = next(iter(buttons(message).values()))
+    for n in range(12):
+        slack.click(value=value, user=f"U{n:04d}", channel=CHANNEL)
+    fake_slack.wait_for("chat.postEphemeral", count=12)
+    fake_slack.wait_for(
+        "chat.update", where=lambda c: "12 people answered" in block_texts(c.params.get("blocks") or [])
+    )
+    updates = [c for c in fake_slack.calls("chat.update") if c.params.get("ts") == message["ts"]]
+    window = app.settings.count_update_seconds
+    for earlier, later in zip(updates, updates[1:], strict=False):
+        assert later.at - earlier.at >= window * 0.9
