@@ -56,9 +56,12 @@ class QuizServer(BaseApplication):
             "proc_name": "leader-quiz",
             "limit_request_field_size": 16384,
             "worker_exit": self._on_worker_exit,
+            # Replicas on one host must not fight over gunicorn's control socket (gunicorn 24+).
+            "control_socket_disable": True,
         }
         for key, value in config.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         wsgi, self.runtime = build_wsgi(self.settings)

@@ -98,8 +98,15 @@ class DailyPoster:
         except post_queries.StaleFence as error:
             logger.warning("not posting to %s: %s", channel_id, error)
             return PostOutcome(PostStatus.NOT_LEADER, error=str(error))
-        except post_queries.AlreadyClaimed as claimed:
-            return self._resume(claimed.post, fence)
+        except post_queries.AlreadyClaimed:
+            # Re-read: the failed transaction rolled back and expired the row it found.
+            with self.db.reading() as session:
+                existing = post_queries.find_post(
+                    session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day
+                )
+            if existing is None:  # the claimer gave it up (Slack refused); try again next run
+                return PostOutcome(PostStatus.IN_PROGRESS)
+            return self._resume(existing, fence)
         return self._deliver(post_id=post_id, question_id=question_id, fence=fence)
 
     def _resume(self, post: Post, fence: Fence | None) -> PostOutcome:

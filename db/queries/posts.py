@@ -21,9 +21,7 @@ class StaleFence(Exception):
 
 
 class AlreadyClaimed(Exception):
-    def __init__(self, post: Post) -> None:
-        super().__init__(f"post {post.id} already claimed for {post.channel_id} on {post.quiz_day}")
-        self.post = post
+    """The channel already has a post row for that quiz day."""
 
 
 def get_post(*, session: Session, post_id: int) -> Post | None:
@@ -70,7 +68,7 @@ def claim_post(
         raise StaleFence(f"token {fence.token} held by {fence.holder} is no longer current")
     existing = find_post(session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day)
     if existing is not None:
-        raise AlreadyClaimed(existing)
+        raise AlreadyClaimed(f"{channel_id} already has a post for {quiz_day}")
     question_id, cycle = next_question(
         session=session, team_id=team_id, channel_id=channel_id, question_ids=question_ids
     )
@@ -91,9 +89,7 @@ def claim_post(
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise AlreadyClaimed(
-            find_post(session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day) or post
-        ) from None
+        raise AlreadyClaimed(f"{channel_id} already has a post for {quiz_day}") from None
     return post
 
 

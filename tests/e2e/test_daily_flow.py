@@ -7,7 +7,14 @@ import datetime as dt
 import time
 
 from tests.support.fake_slack import FakeSlack
-from tests.support.messages import block_texts, buttons, correct_letter, question_for, shown_options, wrong_letter
+from tests.support.messages import (
+    block_texts,
+    buttons,
+    correct_letter,
+    question_for,
+    shown_options,
+    wrong_letter,
+)
 from tests.support.servers import InProcessApp
 from tests.support.slack_requests import SlackSender
 
@@ -47,7 +54,9 @@ def test_daily_question_shape(app: InProcessApp, fake_slack: FakeSlack) -> None:
     assert message["metadata"]["event_type"] == "leader_quiz_daily_question"
 
 
-def test_post_click_reply_stats_leaderboard_close(app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender) -> None:
+def test_post_click_reply_stats_leaderboard_close(
+    app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender
+) -> None:
     post_day(app, dt.date(2026, 11, 23))
     message = latest_message(fake_slack)
     values = buttons(message)

@@ -48,7 +48,7 @@ def shown_options(message: dict) -> dict[str, str]:
     return found
 
 
-def question_for(message: dict):  # noqa: ANN201
+def question_for(message: dict):
     """The bank question whose prompt the message shows."""
     texts = block_texts(message.get("blocks") or [])
     for question in _BANK.questions:

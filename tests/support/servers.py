@@ -57,7 +57,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class InProcessApp:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = False
+    ) -> None:
         self.settings = settings
         self.runtime: Runtime = build_runtime(settings, clock=clock)
         self.bolt = create_app(self.runtime)

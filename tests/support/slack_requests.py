@@ -51,7 +51,9 @@ class SlackSender:
         sent.setdefault("Content-Type", content_type)
         sent.update(headers or {})
         assert self.session is not None
-        return self.session.post(f"{self.base_url}/slack/events", data=body.encode("utf-8"), headers=sent, timeout=30)
+        return self.session.post(
+            f"{self.base_url}/slack/events", data=body.encode("utf-8"), headers=sent, timeout=30
+        )
 
     # -- shapes ------------------------------------------------------------------------
     def command_body(self, text: str, *, user: str, channel: str, key: str | None = None) -> str:
@@ -124,10 +126,16 @@ class SlackSender:
             del payload["channel"]
         return payload
 
-    def click(self, *, value: str, user: str, channel: str, action_id: str | None = None, **kwargs: object) -> requests.Response:
+    def click(
+        self, *, value: str, user: str, channel: str, action_id: str | None = None, **kwargs: object
+    ) -> requests.Response:
         letter = value.rsplit(":", 1)[-1][:1] or "A"
         payload = self.action_payload(
-            action_id=action_id or f"answer_{letter}", value=value, user=user, channel=channel, **kwargs  # type: ignore[arg-type]
+            action_id=action_id or f"answer_{letter}",
+            value=value,
+            user=user,
+            channel=channel,
+            **kwargs,  # type: ignore[arg-type]
         )
         return self.post_raw(urlencode({"payload": json.dumps(payload)}))
 
