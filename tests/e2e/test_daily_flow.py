@@ -4,6 +4,7 @@ count, stats, leaderboard, a second click refused, close and reveal."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 
 from tests.support.fake_slack import FakeSlack
@@ -127,5 +128,5 @@ def test_count_updates_are_coalesced(app: InProcessApp, fake_slack: FakeSlack, s
     )
     updates = [c for c in fake_slack.calls("chat.update") if c.params.get("ts") == message["ts"]]
     window = app.settings.count_update_seconds
-    for earlier, later in zip(updates, updates[1:], strict=False):
+    for earlier, later in itertools.pairwise(updates):
         assert later.at - earlier.at >= window * 0.9
