@@ -87,7 +87,14 @@ class InProcessApp:
 class ServeProcess:
     """`leader-quiz serve` as a real process (gunicorn, migrations at start)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -95,8 +102,9 @@ class ServeProcess:
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            command or [sys.executable, "-m", "bot", "serve"],
             env=self.env,
+            cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a kill takes gunicorn's worker too

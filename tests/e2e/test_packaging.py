@@ -1,0 +1,109 @@
+"""The package installs as the Dockerfile installs it (`pip install .`, not editable) and
+the installed copy runs: package data (lessons, migrations) included, console script works."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from tests.support.servers import ServeProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding a regular (non-editable) install of this checkout; its
+    dependencies are borrowed from the test environment's site-packages."""
+    venv = tmp_path_factory.mktemp("install") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    purelib = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    # A bare path line adds the directory without running its .pth files (so the
+    # editable finder of the development install stays out).
+    (purelib / "borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)],
+        check=True,
+    )
+    return venv
+
+
+def run_installed(
+    venv: Path, *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "leader-quiz"), *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_installed_copy_is_used_and_has_its_data(installed: Path, tmp_path: Path) -> None:
+    where = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", "import bot, content, db; print(bot.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(installed) in where and str(ROOT / "bot") not in where
+    checked = run_installed(installed, "content", "check", cwd=tmp_path)
+    assert checked.returncode == 0 and re.search(r"ok: \d+ lessons, \d+ questions", checked.stdout)
+    upgraded = run_installed(
+        installed, "db", "upgrade", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database at revision" in upgraded.stdout
+
+
+def test_installed_serve_becomes_healthy(installed: Path, tmp_path: Path, env: dict[str, str]) -> None:
+    process = ServeProcess(
+        env, tmp_path / "serve.log", command=[str(installed / "bin" / "leader-quiz"), "serve"], cwd=tmp_path
+    )
+    try:
+        health = process.wait_healthy()
+        assert health["database"] == "ok"
+        assert requests.get(f"{process.base_url}/nope", timeout=5).status_code == 404
+    finally:
+        process.stop()
+
+
+def test_dockerfile_installs_and_runs_the_same_way() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.1\d-slim", dockerfile, re.M)
+    assert "pip install '.[postgres]'" in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    assert 'CMD ["leader-quiz", "serve"]' in dockerfile
+    for copied in ("bot", "content", "db", "pyproject.toml"):
+        assert re.search(rf"^COPY .*\b{copied}\b", dockerfile, re.M)
+
+
+def test_manifest_grants_what_the_bot_calls() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "users:read", "channels:history"} <= scopes
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/leader-quiz"]
+    assert commands[0]["should_escape"] is True  # mentions arrive as <@U…> for `stats @user`
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert all(c["url"].endswith("/slack/events") for c in commands)
