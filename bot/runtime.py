@@ -57,7 +57,14 @@ def build_runtime(
     client = client or make_client(settings)
     posting_client = posting_client or make_posting_client(settings)
     db = Database(settings.database_url, pool_size=max(5, settings.http_threads // 2))
-    poster = DailyPoster(db=db, bank=bank, client=client, posting_client=posting_client, clock=clock)
+    poster = DailyPoster(
+        db=db,
+        bank=bank,
+        client=client,
+        posting_client=posting_client,
+        clock=clock,
+        stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds),
+    )
     refresher = CountRefresher(
         db=db,
         bank=bank,

@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "leader_quiz_daily_question"
 # A claim older than this whose claimer never stored a message ts is taken over.
-STALE_CLAIM = dt.timedelta(seconds=60)
+DEFAULT_STALE_CLAIM = dt.timedelta(seconds=60)
 POST_ATTEMPTS = 4
+HISTORY_PAGES = 10
 
 
 class PostStatus(Enum):
@@ -54,8 +55,8 @@ class PostOutcome:
     error: str | None = None
 
 
-class _Ambiguous(Exception):
-    """Slack may or may not have taken the message."""
+class _LookupFailed(Exception):
+    """conversations.history failed, so we cannot tell whether the message is there."""
 
 
 class DailyPoster:
@@ -68,7 +69,9 @@ class DailyPoster:
         posting_client: WebClient,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
+        stale_claim: dt.timedelta = DEFAULT_STALE_CLAIM,
     ) -> None:
+        self.stale_claim = stale_claim
         self.db = db
         self.bank = bank
         self.client = client
@@ -117,7 +120,11 @@ class DailyPoster:
         try:
             with self.db.writing() as session:
                 taken = post_queries.retake_claim(
-                    session=session, post_id=post.id, fence=fence, now=now, stale_before=now - STALE_CLAIM
+                    session=session,
+                    post_id=post.id,
+                    fence=fence,
+                    now=now,
+                    stale_before=now - self.stale_claim,
                 )
         except post_queries.StaleFence as error:
             return PostOutcome(PostStatus.NOT_LEADER, error=str(error))
@@ -129,7 +136,9 @@ class DailyPoster:
     def recover_stale_claims(self, fence: Fence | None) -> list[PostOutcome]:
         """Finish posts whose claimer died between claiming and storing the message ts."""
         with self.db.reading() as session:
-            stale = post_queries.stale_claims(session=session, stale_before=self.clock.now() - STALE_CLAIM)
+            stale = post_queries.stale_claims(
+                session=session, stale_before=self.clock.now() - self.stale_claim
+            )
         return [self._resume(post, fence) for post in stale]
 
     def _deliver(
@@ -153,12 +162,18 @@ class DailyPoster:
         }
         message_ts: str | None = None
         for attempt in range(POST_ATTEMPTS):
-            if look_first or attempt > 0:
-                message_ts = self._find_posted(post)
-                if message_ts:
-                    break
             if attempt > 0:
                 self.sleep(min(2.0**attempt, 10.0))
+                if not self._still_ours(post):
+                    logger.warning("post %s was taken over by another replica; stopping", post_id)
+                    return PostOutcome(PostStatus.IN_PROGRESS, post_id, question_id)
+            if look_first or attempt > 0:
+                try:
+                    message_ts = self._find_posted(post)
+                except _LookupFailed:
+                    continue  # never post blind when the message may already be there
+                if message_ts:
+                    break
             try:
                 response = self.posting_client.chat_postMessage(
                     channel=post.channel_id, text=text, blocks=blocks, metadata=metadata, unfurl_links=False
@@ -186,22 +201,38 @@ class DailyPoster:
         self.close_before(team_id=post.team_id, channel_id=post.channel_id, quiz_day=post.quiz_day)
         return PostOutcome(PostStatus.POSTED, post_id, question_id, message_ts)
 
+    def _still_ours(self, post: Post) -> bool:
+        with self.db.reading() as session:
+            return post_queries.holds_claim(session=session, post_id=post.id, claimed_at=post.claimed_at)
+
     def _find_posted(self, post: Post) -> str | None:
-        """The ts of a message Slack already accepted for this post, found by its metadata."""
-        oldest = (post.claimed_at - STALE_CLAIM).timestamp()
-        try:
-            response = self.client.conversations_history(
-                channel=post.channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
-            )
-        except (SlackApiError, urllib.error.URLError, OSError) as error:
-            logger.warning("conversations.history for %s failed: %s", post.channel_id, error)
-            return None
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_EVENT and str(payload.get("post_id")) == str(post.id):
-                return message.get("ts")
-        return None
+        """The ts of a message Slack already accepted for this post, found by its metadata
+        (paging back to shortly before the claim); raises _LookupFailed if Slack can't say."""
+        oldest = (post.claimed_at - self.stale_claim - dt.timedelta(minutes=5)).timestamp()
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = self.client.conversations_history(
+                    channel=post.channel_id,
+                    oldest=f"{oldest:.6f}",
+                    limit=200,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+            except (SlackApiError, urllib.error.URLError, OSError) as error:
+                logger.warning("conversations.history for %s failed: %s", post.channel_id, error)
+                raise _LookupFailed from error
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == METADATA_EVENT and str(payload.get("post_id")) == str(
+                    post.id
+                ):
+                    return message.get("ts")
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+        raise _LookupFailed("too many messages to search")
 
     def _refuse(self, post: Post, code: str) -> PostOutcome:
         with self.db.writing() as session:

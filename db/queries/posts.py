@@ -112,6 +112,12 @@ def retake_claim(
     return result.rowcount == 1
 
 
+def holds_claim(*, session: Session, post_id: int, claimed_at: dt.datetime) -> bool:
+    """Whether a claim is still the one we wrote (a takeover rewrites `claimed_at`)."""
+    post = session.get(Post, post_id)
+    return post is not None and post.status == CLAIMED and post.claimed_at == claimed_at
+
+
 def mark_open(*, session: Session, post_id: int, message_ts: str, now: dt.datetime) -> bool:
     result = session.execute(
         update(Post)
