@@ -107,3 +107,15 @@ def test_manifest_grants_what_the_bot_calls() -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert all(c["url"].endswith("/slack/events") for c in commands)
+
+
+def test_compose_runs_two_replicas_on_postgres() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    replicas = [name for name, service in services.items() if service.get("build") == "."]
+    assert len(replicas) >= 2
+    for name in replicas:
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("postgresql+psycopg://") and "@db:5432/" in url
+        assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["db"]["image"].startswith("postgres:15")

@@ -67,8 +67,14 @@ def test_leader_killed_mid_run_posts_each_channel_exactly_once(
         with db.writing() as session:
             for channel in CHANNELS:
                 set_schedule(
-                    session=session, team_id="T0001", channel_id=channel, hour=0, minute=0,
-                    timezone="UTC", days="daily", now=yesterday,
+                    session=session,
+                    team_id="T0001",
+                    channel_id=channel,
+                    hour=0,
+                    minute=0,
+                    timezone="UTC",
+                    days="daily",
+                    now=yesterday,
                 )
         fake_slack.wait_for("chat.postMessage", count=4, timeout=20)
         leader.kill()
@@ -84,7 +90,10 @@ def test_leader_killed_mid_run_posts_each_channel_exactly_once(
             if all(fake_slack.messages(channel) for channel in CHANNELS):
                 with db.reading() as session:
                     statuses = [
-                        [p.status for p in channel_posts(session=session, team_id="T0001", channel_id=channel)]
+                        [
+                            p.status
+                            for p in channel_posts(session=session, team_id="T0001", channel_id=channel)
+                        ]
                         for channel in CHANNELS
                     ]
                 if all(s == ["open"] for s in statuses):
@@ -94,7 +103,9 @@ def test_leader_killed_mid_run_posts_each_channel_exactly_once(
         assert per_channel == dict.fromkeys(CHANNELS, 1), per_channel
         assert statuses == [["open"]] * len(CHANNELS)
         posted = len(fake_slack.calls("chat.postMessage"))
-        print(f"\ntakeover after SIGKILL: {takeover:.2f}s; chat.postMessage calls: {posted}; messages: {len(CHANNELS)}")
+        print(
+            f"\ntakeover after SIGKILL: {takeover:.2f}s; chat.postMessage calls: {posted}; messages: {len(CHANNELS)}"
+        )
         db.dispose()
     finally:
         for replica in replicas:

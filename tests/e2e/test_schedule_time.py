@@ -39,8 +39,14 @@ def schedule(runtime: Runtime, clock: FakeClock, *, at: str, zone: str, days: st
     hour, minute = (int(part) for part in at.split(":"))
     with runtime.db.writing() as session:
         set_schedule(
-            session=session, team_id=TEAM, channel_id=CHANNEL, hour=hour, minute=minute,
-            timezone=zone, days=days, now=clock.now(),
+            session=session,
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            hour=hour,
+            minute=minute,
+            timezone=zone,
+            days=days,
+            now=clock.now(),
         )
 
 
@@ -93,7 +99,9 @@ def test_berlin_time_in_the_skipped_hour_posts_once_after_the_jump(
     assert run_at(runtime, clock, at("Europe/Berlin", 2026, 3, 29, 23, 0)) == 1
 
 
-def test_new_york_time_in_the_repeated_hour_posts_once(runtime: Runtime, clock: FakeClock, fake_slack: FakeSlack) -> None:
+def test_new_york_time_in_the_repeated_hour_posts_once(
+    runtime: Runtime, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
     clock.set(at("America/New_York", 2026, 10, 31, 12, 0))
     schedule(runtime, clock, at="01:30", zone="America/New_York")
     assert run_at(runtime, clock, at("America/New_York", 2026, 11, 1, 1, 29)) == 0
