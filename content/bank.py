@@ -114,6 +114,12 @@ class _LineDict(dict):
     line: int = 0
 
 
+class _LineList(list):
+    """A sequence that remembers the line each item starts on (for items that are not mappings)."""
+
+    item_lines: tuple[int, ...] = ()
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
@@ -121,7 +127,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict
     return mapping
 
 
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LineList:
+    sequence = _LineList(loader.construct_sequence(node, deep=True))
+    sequence.item_lines = tuple(item.start_mark.line + 1 for item in node.value)
+    return sequence
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _line_of(mapping: object, key: str | None = None) -> int:
@@ -130,6 +143,12 @@ def _line_of(mapping: object, key: str | None = None) -> int:
     if key is not None:
         return getattr(mapping, "key_lines", {}).get(key, mapping.line)
     return mapping.line
+
+
+def _item_line(sequence: object, index: int, default: int) -> int:
+    """The line of a sequence's item `index` (0-based)."""
+    lines = getattr(sequence, "item_lines", ())
+    return lines[index] if index < len(lines) else default
 
 
 def _normalized(text: str) -> str:
@@ -170,6 +189,9 @@ class _FileChecker:
         self.label = label
         self.number = number
         self.problems: list[str] = []
+        self.id_line = 1
+        # The line of each loaded question's `id`, aligned with Lesson.questions.
+        self.question_lines: list[int] = []
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(f"{self.label}:{line}: {message}")
@@ -202,6 +224,7 @@ class _FileChecker:
             self.problem(1, "a lesson file must be a mapping with id, title, goal and questions")
             return None
         lesson_id = data.get("id")
+        self.id_line = _line_of(data, "id")
         if not isinstance(lesson_id, str) or not ID_PATTERN.match(lesson_id):
             self.problem(_line_of(data, "id"), "lesson `id` must be lowercase letters, digits and dashes")
             lesson_id = str(lesson_id)
@@ -213,14 +236,16 @@ class _FileChecker:
             raw_questions = []
         questions = []
         for position, raw in enumerate(raw_questions, start=1):
-            question = self.question(raw, lesson_id, position)
+            line = _item_line(raw_questions, position - 1, _line_of(data, "questions"))
+            question = self.question(raw, lesson_id, position, line)
             if question is not None:
                 questions.append(question)
+                self.question_lines.append(_line_of(raw, "id"))
         return Lesson(id=lesson_id, number=self.number, title=title, goal=goal, questions=tuple(questions))
 
-    def question(self, raw: object, lesson_id: str, position: int) -> Question | None:
+    def question(self, raw: object, lesson_id: str, position: int, line: int) -> Question | None:
         if not isinstance(raw, dict):
-            self.problem(1, f"question {position} must be a mapping")
+            self.problem(line, f"question {position} must be a mapping")
             return None
         question_id = raw.get("id")
         where = f"question {question_id or position}"
@@ -231,7 +256,8 @@ class _FileChecker:
         explanation = self.text(raw, "explanation", MAX_EXPLANATION_CHARS, where)
         source = self.text(raw, "source", MAX_PROMPT_CHARS, where)
         difficulty = raw.get("difficulty")
-        if difficulty not in DIFFICULTIES:
+        # `true` and `2.0` compare equal to 1 and 2 but are not difficulties.
+        if type(difficulty) is not int or difficulty not in DIFFICULTIES:
             self.problem(_line_of(raw, "difficulty"), f"{where}: `difficulty` must be one of 1, 2, 3")
         options = self.options(raw, where)
         if options and sum(option.correct for option in options) != 1:
@@ -251,7 +277,7 @@ class _FileChecker:
             prompt=prompt,
             options=tuple(options),
             explanation=explanation,
-            difficulty=difficulty if isinstance(difficulty, int) else 0,
+            difficulty=difficulty if type(difficulty) is int else 0,
             source=source,
         )
 
@@ -270,7 +296,8 @@ class _FileChecker:
         for index, raw_option in enumerate(raw_options, start=1):
             if not isinstance(raw_option, dict):
                 self.problem(
-                    _line_of(raw, "options"), f"{where}: option {index} must be a mapping with `text`"
+                    _item_line(raw_options, index - 1, _line_of(raw, "options")),
+                    f"{where}: option {index} must be a mapping with `text`",
                 )
                 continue
             text = self.text(raw_option, "text", MAX_OPTION_CHARS, f"{where} option {index}")
@@ -299,6 +326,7 @@ def load_bank(directory: Path = LESSONS_DIR) -> Bank:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ContentError([f"{directory}:1: no lesson files (*.yaml) found"])
+    # Where each id was first defined, as `file:line`, to name it in a duplicate's problem.
     lesson_files: dict[str, str] = {}
     question_files: dict[str, str] = {}
     for number, path in enumerate(files, start=1):
@@ -309,14 +337,16 @@ def load_bank(directory: Path = LESSONS_DIR) -> Bank:
         if lesson is None:
             continue
         if lesson.id in lesson_files:
-            problems.append(f"{label}:1: lesson id {lesson.id!r} is also used by {lesson_files[lesson.id]}")
-        lesson_files.setdefault(lesson.id, label)
-        for question in lesson.questions:
+            problems.append(
+                f"{label}:{checker.id_line}: lesson id {lesson.id!r} is also used by {lesson_files[lesson.id]}"
+            )
+        lesson_files.setdefault(lesson.id, f"{label}:{checker.id_line}")
+        for question, line in zip(lesson.questions, checker.question_lines, strict=True):
             if question.id in question_files:
                 problems.append(
-                    f"{label}:1: question id {question.id!r} is also used by {question_files[question.id]}"
+                    f"{label}:{line}: question id {question.id!r} is also used by {question_files[question.id]}"
                 )
-            question_files.setdefault(question.id, label)
+            question_files.setdefault(question.id, f"{label}:{line}")
         lessons.append(lesson)
     if problems:
         raise ContentError(problems)

@@ -80,7 +80,7 @@ def test_leader_killed_mid_run_posts_each_channel_exactly_once(
         leader.kill()
         killed_at = time.monotonic()
         survivors = [r for r in replicas if r is not leader]
-        new_leader, new_state = wait_for_leader(survivors, timeout=LEASE_SECONDS + 10)
+        _, new_state = wait_for_leader(survivors, timeout=LEASE_SECONDS + 10)
         takeover = time.monotonic() - killed_at
         assert new_state["token"] > first_token
         assert takeover <= LEASE_SECONDS + RENEW_SECONDS + 1.0, f"takeover took {takeover:.1f}s"
