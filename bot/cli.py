@@ -68,7 +68,7 @@ def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: 
 # -- commands ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.logging_setup import configure_logging
-    from content import ContentError, load_bank
+    from content import ContentError
     from db.migrate import upgrade
 
     try:
@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token],
     )
     try:
-        load_bank()
+        settings.load_bank()
     except ContentError as error:
         print("\n".join(error.problems), file=sys.stderr)
         return _fail("the question bank is invalid; fix the lines above (leader-quiz content check)")
@@ -233,7 +233,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     from content import ContentError, load_bank
     from content.bank import LESSONS_DIR
 
-    directory = Path(args.path) if args.path else LESSONS_DIR
+    directory = Path(args.path or os.environ.get("CONTENT_DIR", "").strip() or LESSONS_DIR)
     try:
         bank = load_bank(directory)
     except ContentError as error:

@@ -8,9 +8,12 @@ import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from content import Bank, load_bank
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///leader_quiz.db"
@@ -45,9 +48,14 @@ class Settings:
     http_threads: int = 16
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    content_dir: str = ""  # a lessons folder replacing the shipped bank
     replica_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     )
+
+    def load_bank(self) -> Bank:
+        """The question bank: CONTENT_DIR when set, else the lessons shipped with the package."""
+        return load_bank(Path(self.content_dir)) if self.content_dir else load_bank()
 
     @property
     def socket_mode(self) -> bool:
@@ -131,4 +139,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
         http_threads=int(_float(env, "HTTP_THREADS", 16, 1)),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        content_dir=env.get("CONTENT_DIR", "").strip(),
     )

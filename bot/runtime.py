@@ -14,10 +14,11 @@ from bot.config import Settings
 from bot.scheduler import QuizScheduler
 from bot.services.answering import Answering
 from bot.services.counts import CountRefresher
+from bot.services.outbox import Outbox
 from bot.services.posting import DailyPoster
 from bot.services.reports import Reports
 from bot.slack_client import make_client, make_posting_client
-from content import Bank, load_bank
+from content import Bank
 from db.engine import Database
 
 
@@ -34,6 +35,7 @@ class Runtime:
     refresher: CountRefresher
     reports: Reports
     scheduler: QuizScheduler
+    outbox: Outbox
 
     def now(self) -> dt.datetime:
         return self.clock.now()
@@ -41,6 +43,7 @@ class Runtime:
     def close(self) -> None:
         self.scheduler.stop()
         self.refresher.stop()
+        self.outbox.close()
         self.db.dispose()
 
 
@@ -53,7 +56,7 @@ def build_runtime(
     posting_client: WebClient | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
-    bank = bank or load_bank()
+    bank = bank or settings.load_bank()
     client = client or make_client(settings)
     posting_client = posting_client or make_posting_client(settings)
     db = Database(settings.database_url, pool_size=max(5, settings.http_threads // 2))
@@ -65,7 +68,9 @@ def build_runtime(
         clock=clock,
         stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds),
     )
+    outbox = Outbox()
     refresher = CountRefresher(
+        outbox=outbox,
         db=db,
         bank=bank,
         client=client,
@@ -96,4 +101,5 @@ def build_runtime(
         refresher=refresher,
         reports=Reports(db=db, bank=bank),
         scheduler=scheduler,
+        outbox=outbox,
     )

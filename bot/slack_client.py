@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.webhook import WebhookClient
 
 from bot.config import Settings
 
@@ -18,19 +21,30 @@ CHANNEL_ERRORS = frozenset(
 )
 
 
+def general_retry_handlers() -> list[RetryHandler]:
+    """429s wait out Retry-After; 5xx and connection errors back off 0.5, 1, 2 ... 16 s
+    (about half a minute in all) before the call gives up."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=6),
+        ServerErrorRetryHandler(max_retry_count=6, interval_calculator=backoff),
+        ConnectionErrorRetryHandler(max_retry_count=6, interval_calculator=backoff),
+    ]
+
+
 def make_client(settings: Settings, *, timeout: int = CLIENT_TIMEOUT_S) -> WebClient:
-    """The general client: 429s wait out Retry-After; 5xx and connection errors retry with
-    backoff. Safe for idempotent calls (updates, ephemeral replies, reads)."""
+    """The general client, for calls that are safe to repeat (updates, ephemeral replies, reads)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=general_retry_handlers(),
     )
+
+
+def make_webhook(response_url: str, *, timeout: int = CLIENT_TIMEOUT_S) -> WebhookClient:
+    """A client for one interaction's response_url, with the same retries."""
+    return WebhookClient(url=response_url, timeout=timeout, retry_handlers=general_retry_handlers())
 
 
 def make_posting_client(settings: Settings, *, timeout: int = CLIENT_TIMEOUT_S) -> WebClient:

@@ -132,12 +132,15 @@ class SlackWebApp:
         }
         content_type = environ.get("CONTENT_TYPE", "")
         headers["content-type"] = content_type
-        if not self._signed(raw, headers):
-            return self._json(start_response, 401, {"error": "invalid signature"})
         try:
             body = raw.decode("utf-8")
+        except UnicodeDecodeError:  # Slack sends UTF-8 only
+            return self._json(start_response, 400, {"error": "malformed request: body is not UTF-8"})
+        if not self._signed(body, headers):
+            return self._json(start_response, 401, {"error": "invalid signature"})
+        try:
             validate_slack_body(body, content_type)
-        except (UnicodeDecodeError, MalformedRequest) as error:
+        except MalformedRequest as error:
             return self._json(start_response, 400, {"error": f"malformed request: {error}"})
         query = environ.get("QUERY_STRING", "")
         response = self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
@@ -149,13 +152,13 @@ class SlackWebApp:
         start_response(f"{status} {_REASONS.get(status, 'Status')}", response_headers)
         return [payload]
 
-    def _signed(self, raw: bytes, headers: dict[str, str]) -> bool:
+    def _signed(self, body: str, headers: dict[str, str]) -> bool:
         """Slack's v0 signature over the raw body, at most 5 minutes old."""
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
         if self.verifier is None or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
             return False
-        return self.verifier.is_valid(body=raw, timestamp=timestamp, signature=signature)
+        return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
     def database_ok(self) -> bool:
         now = time.monotonic()

@@ -1,14 +1,16 @@
-"""Sending private replies, and turning a database outage into a polite answer."""
+"""Sending private replies (through the outbox, off the listener thread), and turning a
+database outage into a polite answer."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.runtime import Runtime
 from bot.services.replies import UNAVAILABLE, Reply
+from bot.slack_client import make_webhook
 from db.engine import is_unavailable
 
 logger = logging.getLogger(__name__)
@@ -25,22 +27,41 @@ def guarded(work: Callable[[], Reply]) -> Reply:
         raise
 
 
-def send_ephemeral(client: WebClient, *, channel_id: str, user_id: str, reply: Reply) -> None:
-    client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.payload())
+def _raise_unless_ok(response: object) -> None:
+    status = getattr(response, "status_code", 200)
+    if status >= 400:
+        raise RuntimeError(f"response_url answered {status}")
 
 
-def respond_privately(
-    respond: Respond | None,
+def reply_privately(
+    runtime: Runtime,
     client: WebClient,
     *,
+    response_url: str | None,
     channel_id: str | None,
     user_id: str,
     reply: Reply,
     replace_original: bool = False,
 ) -> None:
-    """Answer through the response_url when Slack gave one (works in DMs and channels the
-    bot is not in), else with chat.postEphemeral."""
-    if respond is not None and getattr(respond, "response_url", None):
-        respond(response_type="ephemeral", replace_original=replace_original, **reply.payload())
+    """Answer through the response_url when Slack gave one (works in DMs and in channels
+    the bot is not in), else with chat.postEphemeral."""
+    if response_url:
+        webhook = make_webhook(response_url)
+
+        def send() -> None:
+            _raise_unless_ok(
+                webhook.send(response_type="ephemeral", replace_original=replace_original, **reply.payload())
+            )
+
+        runtime.outbox.submit(send, f"reply to {user_id}")
     elif channel_id:
-        send_ephemeral(client, channel_id=channel_id, user_id=user_id, reply=reply)
+        send_ephemeral(runtime, client, channel_id=channel_id, user_id=user_id, reply=reply)
+
+
+def send_ephemeral(
+    runtime: Runtime, client: WebClient, *, channel_id: str, user_id: str, reply: Reply
+) -> None:
+    runtime.outbox.submit(
+        lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.payload()),
+        f"private reply to {user_id} in {channel_id}",
+    )

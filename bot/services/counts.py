@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.question import render_daily_question
 from bot.clock import Clock
+from bot.services.outbox import Outbox
 from content import Bank
 from db.engine import Database
 from db.queries import posts as post_queries
@@ -30,8 +31,10 @@ class CountRefresher:
         client: WebClient,
         clock: Clock,
         window_seconds: float,
+        outbox: Outbox,
         on_closed: Callable[[int], object] | None = None,
     ) -> None:
+        self.outbox = outbox
         self.db = db
         self.bank = bank
         self.client = client
@@ -76,7 +79,12 @@ class CountRefresher:
             return
         with self._lock:
             self._not_before[post_id] = now + self.window
-        self._update_message(post_id, post.channel_id, post.message_ts, post.question_id, answered)
+        self.outbox.submit(
+            lambda: self._update_message(
+                post_id, post.channel_id, post.message_ts, post.question_id, answered
+            ),
+            f"answer count of post {post_id}",
+        )
 
     def _update_message(
         self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int

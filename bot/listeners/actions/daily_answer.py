@@ -34,7 +34,7 @@ def handle_daily_answer(
         return result.reply
 
     reply = guarded(grade) if value else NOT_AVAILABLE
-    send_ephemeral(client, channel_id=channel_id, user_id=user_id, reply=reply)
+    send_ephemeral(runtime, client, channel_id=channel_id, user_id=user_id, reply=reply)
     if outcome and outcome[0].recorded_post_id is not None:
         try:
             runtime.refresher.answered(outcome[0].recorded_post_id)

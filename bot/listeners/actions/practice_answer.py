@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.replies import guarded, respond_privately
+from bot.listeners.replies import guarded, reply_privately
 from bot.runtime import Runtime
 
 
-def handle_practice_answer(
-    ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
+def handle_practice_answer(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     ack()
     runtime: Runtime = context["runtime"]
     user_id = (body.get("user") or {}).get("id")
     team_id = (body.get("team") or {}).get("id") or context.team_id
-    channel_id = (body.get("channel") or {}).get("id")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     if not (user_id and team_id):
         return
     reply = guarded(lambda: runtime.answering.answer_practice(team_id=team_id, user_id=user_id, value=value))
-    respond_privately(
-        respond, client, channel_id=channel_id, user_id=user_id, reply=reply, replace_original=True
+    reply_privately(
+        runtime,
+        client,
+        response_url=body.get("response_url"),
+        channel_id=(body.get("channel") or {}).get("id"),
+        user_id=user_id,
+        reply=reply,
+        replace_original=True,
     )

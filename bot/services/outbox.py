@@ -1,0 +1,90 @@
+"""Slack calls made after the ack (private replies, count updates) run here, off the
+listener threads, so a slow or failing Slack never delays acking other clicks. Each call
+already retries inside slack_sdk; one that still fails is tried again later, a few times,
+before it is logged and dropped (a private reply is worthless after a few minutes)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+logger = logging.getLogger(__name__)
+
+LATER_DELAYS_S = (5.0, 15.0, 45.0, 120.0)
+
+
+class Outbox:
+    def __init__(self, *, workers: int = 16, later_delays: tuple[float, ...] = LATER_DELAYS_S) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
+        self._later_delays = later_delays
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+        self._timers: set[threading.Timer] = set()
+        self._closed = False
+        self.dropped = 0
+
+    def submit(self, call: Callable[[], object], what: str) -> None:
+        """Run `call` soon; `what` names it in logs (never with a token)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._pending += 1
+        self._executor.submit(self._run, call, what, 0)
+
+    def _run(self, call: Callable[[], object], what: str, attempt: int) -> None:
+        try:
+            call()
+        except Exception as error:
+            if attempt < len(self._later_delays):
+                delay = self._later_delays[attempt]
+                logger.warning("%s failed (%s); trying again in %.0f s", what, type(error).__name__, delay)
+                self._later(call, what, attempt + 1, delay)
+                return
+            logger.error("%s failed %d times; dropped (%s)", what, attempt + 1, type(error).__name__)
+            with self._lock:
+                self.dropped += 1
+        self._done()
+
+    def _later(self, call: Callable[[], object], what: str, attempt: int, delay: float) -> None:
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+                closed = self._closed
+            if closed:
+                self._done()
+                return
+            self._executor.submit(self._run, call, what, attempt)
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return self._pending
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until nothing is pending (for shutdown and tests)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.drain(timeout)
+        with self._lock:
+            self._closed = True
+            timers = list(self._timers)
+        for timer in timers:
+            timer.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)
