@@ -71,10 +71,11 @@ def validate_slack_body(body: str, content_type: str) -> None:
         except ValueError:
             raise MalformedRequest("payload is not JSON") from None
         _require(isinstance(payload, dict) and isinstance(payload.get("type"), str), "payload without a type")
-        _require(isinstance(payload.get("user") or {}, dict), "payload user is not an object")
-        _require(isinstance(payload.get("team") or {}, dict), "payload team is not an object")
-        _require(isinstance(payload.get("channel") or {}, dict), "payload channel is not an object")
-        _require(isinstance(payload.get("container") or {}, dict), "payload container is not an object")
+        for key in ("user", "team", "channel", "container", "enterprise", "message", "view", "state"):
+            value = payload.get(key)
+            _require(value is None or isinstance(value, dict), f"payload {key} is not an object")
+        user = payload.get("user") or {}
+        _require(isinstance(user.get("id", ""), str), "payload user id is not text")
         if payload["type"] == "block_actions":
             actions = payload.get("actions")
             _require(isinstance(actions, list) and len(actions) > 0, "block_actions without actions")

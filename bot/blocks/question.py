@@ -104,7 +104,7 @@ def render_daily_question(
         ),
         ContextBlock(elements=[MarkdownTextObject(text=answered_line(answered))]),
     ]
-    return f"Today's leader-election question: {question.prompt}", blocks
+    return f"Today's leader-election question: {escape(question.prompt)}", blocks
 
 
 def render_closed_question(
@@ -129,7 +129,7 @@ def render_closed_question(
         ),
         ContextBlock(elements=[MarkdownTextObject(text=summary)]),
     ]
-    return f"Closed: the answer was {right.letter}. {right.text}", blocks
+    return f"Closed: the answer was {right.letter}. {escape(right.text)}", blocks
 
 
 def render_answer_result(
@@ -154,7 +154,7 @@ def render_answer_result(
         SectionBlock(text=MarkdownTextObject(text=escape(question.explanation))),
         ContextBlock(elements=[MarkdownTextObject(text=footer)]),
     ]
-    text = "Correct!" if chosen.correct else f"Not quite: the answer is {right.letter}. {right.text}"
+    text = "Correct!" if chosen.correct else f"Not quite: the answer is {right.letter}. {escape(right.text)}"
     return text, blocks
 
 
@@ -178,4 +178,4 @@ def render_practice_question(*, question: Question, lesson: Lesson, seed: int) -
             elements=[MarkdownTextObject(text="Practice counts toward lesson progress, never streaks")]
         ),
     ]
-    return f"Practice question: {question.prompt}", blocks
+    return f"Practice question: {escape(question.prompt)}", blocks

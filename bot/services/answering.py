@@ -18,7 +18,7 @@ from bot.services.replies import NOT_AVAILABLE, Reply
 from content import Bank
 from db.engine import Database
 from db.queries import posts as post_queries
-from db.queries.answers import AlreadyAnswered, find_answer, record_answer, record_history
+from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer, record_history
 from db.queries.stats import mastered_questions
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,11 @@ class Answering:
         options = option_order(question, f"post-{post.id}")
         chosen = find_option(options, letter)
         right = next(option for option in options if option.correct)
+        closed_reply = DailyResult(
+            Reply.plain(f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*")
+        )
         if post.status == post_queries.CLOSED:
-            return DailyResult(
-                Reply.plain(
-                    f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*"
-                )
-            )
+            return closed_reply
         if post.status != post_queries.OPEN or chosen is None:
             return DailyResult(NOT_AVAILABLE)
         try:
@@ -90,6 +89,8 @@ class Answering:
                     now=self.clock.now(),
                 )
                 current, longest = stats.current_streak, stats.longest_streak
+        except QuestionClosed:
+            return closed_reply
         except AlreadyAnswered:
             with self.db.reading() as session:
                 earlier = find_answer(session=session, post_id=post.id, user_id=user_id)

@@ -193,12 +193,22 @@ class DailyPoster:
                 )
         if message_ts is None:
             return PostOutcome(PostStatus.FAILED, post_id, question_id, error="Slack unreachable")
+        # One transaction closes the earlier questions and opens this one, so a channel never
+        # has two open at once (an answer to today must not find yesterday still open).
         with self.db.writing() as session:
+            closed = post_queries.close_open_before(
+                session=session,
+                team_id=post.team_id,
+                channel_id=post.channel_id,
+                quiz_day=post.quiz_day,
+                now=self.clock.now(),
+            )
             post_queries.mark_open(
                 session=session, post_id=post_id, message_ts=message_ts, now=self.clock.now()
             )
         logger.info("posted %s to %s for %s (post %s)", question_id, post.channel_id, post.quiz_day, post_id)
-        self.close_before(team_id=post.team_id, channel_id=post.channel_id, quiz_day=post.quiz_day)
+        for closed_id in closed:
+            self.reveal(closed_id)
         return PostOutcome(PostStatus.POSTED, post_id, question_id, message_ts)
 
     def _still_ours(self, post: Post) -> bool:
@@ -253,18 +263,17 @@ class DailyPoster:
     # -- closing -----------------------------------------------------------------------
     def close_before(self, *, team_id: str, channel_id: str, quiz_day: dt.date) -> int:
         """Close and reveal every open question of the channel older than `quiz_day`."""
-        with self.db.reading() as session:
-            open_posts = post_queries.open_posts_before(
-                session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day
+        with self.db.writing() as session:
+            closed = post_queries.close_open_before(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                quiz_day=quiz_day,
+                now=self.clock.now(),
             )
-        closed = 0
-        for post in open_posts:
-            with self.db.writing() as session:
-                won = post_queries.close_post(session=session, post_id=post.id, now=self.clock.now())
-            if won:
-                closed += 1
-                self.reveal(post.id)
-        return closed
+        for post_id in closed:
+            self.reveal(post_id)
+        return len(closed)
 
     def reveal(self, post_id: int) -> bool:
         """Render a closed post's reveal onto its message (idempotent)."""

@@ -24,12 +24,14 @@ def practice_order(
         position, question = item
         seen = history.get(question.id)
         if seen is None:
-            return (0, 0, epoch, position)
+            return (0, 0, epoch, position)  # never tried, in curriculum order
         wrong_recently = seen.last_wrong_at is not None and seen.last_wrong_at > ripe
         if seen.correct_count == 0 and not wrong_recently:
-            return (0, 1, seen.last_wrong_at or epoch, position)
+            return (0, 1, seen.last_wrong_at or epoch, position)  # never right, due again
         if seen.last_wrong_at is not None and not wrong_recently:
-            return (1, 0, seen.last_wrong_at, position)
-        return (2, 0, seen.last_answered_at, position)
+            return (1, 0, seen.last_wrong_at, position)  # wrong once, longest ago first
+        if seen.correct_count == 0:
+            return (2, 0, seen.last_wrong_at, position)  # never right, but just missed: spaced
+        return (3, 0, seen.last_answered_at, position)  # mastered: least recently seen first
 
     return [question for _, question in sorted(enumerate(questions), key=key)]

@@ -11,12 +11,16 @@ from sqlalchemy.orm import Session
 
 from db.models import Answer, Post, QuestionHistory, UserStats
 from db.queries._upsert import insert_for
-from db.queries.posts import quiz_day_between
+from db.queries.posts import is_open_for_answers, quiz_day_between
 from db.streaks import StreakState, apply_answer
 
 
 class AlreadyAnswered(Exception):
     """The user already answered this post; the first answer stands."""
+
+
+class QuestionClosed(Exception):
+    """The post closed before the answer could be stored."""
 
 
 def find_answer(*, session: Session, post_id: int, user_id: str) -> Answer | None:
@@ -29,7 +33,10 @@ def record_answer(
     *, session: Session, post: Post, user_id: str, option_index: int, correct: bool, now: dt.datetime
 ) -> UserStats:
     """Store a daily answer and update the user's totals and streak; raise AlreadyAnswered
-    if the unique (post, user) row exists. Returns the updated stats."""
+    if the unique (post, user) row exists, QuestionClosed if the post closed meanwhile.
+    Returns the updated stats."""
+    if not is_open_for_answers(session=session, post_id=post.id):
+        raise QuestionClosed
     session.add(
         Answer(
             post_id=post.id,

@@ -134,10 +134,14 @@ def release_claim(*, session: Session, post_id: int) -> None:
         session.delete(post)
 
 
-def open_posts_before(*, session: Session, team_id: str, channel_id: str, quiz_day: dt.date) -> list[Post]:
-    return list(
+def close_open_before(
+    *, session: Session, team_id: str, channel_id: str, quiz_day: dt.date, now: dt.datetime
+) -> list[int]:
+    """Close the channel's open questions older than `quiz_day`; returns the ids this call
+    closed (and so must reveal)."""
+    closing = list(
         session.execute(
-            select(Post).where(
+            select(Post.id).where(
                 Post.team_id == team_id,
                 Post.channel_id == channel_id,
                 Post.status == OPEN,
@@ -145,6 +149,7 @@ def open_posts_before(*, session: Session, team_id: str, channel_id: str, quiz_d
             )
         ).scalars()
     )
+    return [post_id for post_id in closing if close_post(session=session, post_id=post_id, now=now)]
 
 
 def close_post(*, session: Session, post_id: int, now: dt.datetime) -> bool:
@@ -161,6 +166,15 @@ def stale_claims(*, session: Session, stale_before: dt.datetime) -> list[Post]:
     )
 
 
+def is_open_for_answers(*, session: Session, post_id: int) -> bool:
+    """Re-check inside the answer's transaction, holding a shared lock on the post row so a
+    concurrent close waits for this answer (answers do not block one another)."""
+    status = session.execute(
+        select(Post.status).where(Post.id == post_id).with_for_update(read=True)
+    ).scalar_one_or_none()
+    return status == OPEN
+
+
 def latest_closed_day(*, session: Session, team_id: str, channel_id: str) -> dt.date | None:
     return session.execute(
         select(func.max(Post.quiz_day)).where(
@@ -172,7 +186,8 @@ def latest_closed_day(*, session: Session, team_id: str, channel_id: str) -> dt.
 def quiz_day_between(
     *, session: Session, team_id: str, channel_id: str, after: dt.date, before: dt.date
 ) -> bool:
-    """Whether the channel posted a question on a day strictly between `after` and `before`."""
+    """Whether the channel closed a question of a day strictly between `after` and `before`
+    (an open one does not end a streak)."""
     return (
         session.execute(
             select(Post.id)
@@ -181,7 +196,7 @@ def quiz_day_between(
                 Post.channel_id == channel_id,
                 Post.quiz_day > after,
                 Post.quiz_day < before,
-                Post.status != CLAIMED,
+                Post.status == CLOSED,
             )
             .limit(1)
         ).first()

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import time
 
+from db.queries.posts import channel_posts
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import (
     block_texts,
@@ -108,6 +109,10 @@ def test_post_click_reply_stats_leaderboard_close(
     assert f"Answer: {right}." in revealed
     assert "2 people answered · 50% got it right" in revealed
     assert not any(block["type"] == "actions" for block in reveal.params["blocks"])
+
+    with app.runtime.db.reading() as session:  # a channel never has two questions open
+        statuses = [p.status for p in channel_posts(session=session, team_id="T0001", channel_id=CHANNEL)]
+    assert statuses == ["closed", "open"]
 
     slack.click(value=values[right], user="UCAROL", channel=CHANNEL)
     closed = ephemeral_for(fake_slack, "UCAROL")[0]

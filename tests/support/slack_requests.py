@@ -115,7 +115,7 @@ class SlackSender:
                 {
                     "action_id": action_id,
                     "block_id": block_id,
-                    "text": {"type": "plain_text", "text": action_id[-1], "emoji": False},
+                    "text": {"type": "plain_text", "text": action_id[-1:] or "?", "emoji": False},
                     "value": value,
                     "type": "button",
                     "action_ts": f"{time.time():.6f}",

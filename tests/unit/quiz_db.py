@@ -1,0 +1,76 @@
+"""Driving the real query path for unit tests: post a quiz day (claim, open, close the
+earlier ones, as DailyPoster does), answer it, close it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from db.engine import Database
+from db.queries.answers import record_answer
+from db.queries.posts import claim_post, close_open_before, close_post, get_post, mark_open
+
+TEAM = "T0001"
+QUESTION_IDS = tuple(f"q-{n}" for n in range(1, 8))
+
+
+@contextmanager
+def database(url: str) -> Iterator[Database]:
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+def post_day(
+    db: Database,
+    *,
+    channel: str,
+    day: dt.date,
+    team: str = TEAM,
+    question_ids: Sequence[str] = QUESTION_IDS,
+    close_earlier: bool = True,
+) -> int:
+    """Claim and open `day`'s post, then close every earlier open one; the post id."""
+    with db.writing() as session:
+        post = claim_post(
+            session=session,
+            team_id=team,
+            channel_id=channel,
+            quiz_day=day,
+            timezone="UTC",
+            question_ids=question_ids,
+            fence=None,
+            now=noon(day),
+        )
+        post_id = post.id
+    with db.writing() as session:  # as DailyPoster does: close the earlier ones, open this one
+        if close_earlier:
+            close_open_before(session=session, team_id=team, channel_id=channel, quiz_day=day, now=noon(day))
+        assert mark_open(session=session, post_id=post_id, message_ts=f"{post_id}.000100", now=noon(day))
+    return post_id
+
+
+def close(db: Database, post_id: int, *, now: dt.datetime | None = None) -> None:
+    with db.writing() as session:
+        assert close_post(session=session, post_id=post_id, now=now or dt.datetime.now(dt.UTC))
+
+
+def answer(db: Database, *, post_id: int, user: str, correct: bool, now: dt.datetime | None = None) -> None:
+    with db.writing() as session:
+        post = get_post(session=session, post_id=post_id)
+        assert post is not None
+        record_answer(
+            session=session,
+            post=post,
+            user_id=user,
+            option_index=0 if correct else 1,
+            correct=correct,
+            now=now or noon(post.quiz_day) + dt.timedelta(minutes=5),
+        )

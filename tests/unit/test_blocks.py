@@ -1,0 +1,225 @@
+"""The daily question's Block Kit, built without Slack: buttons, labels within Slack's
+limits, a per-post option order, the closed reveal, and mrkdwn escaping."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.blocks.question import (
+    DAILY_ACTION_PREFIX,
+    correct_option,
+    option_order,
+    render_closed_question,
+    render_daily_question,
+    render_practice_question,
+)
+from bot.blocks.text import BUTTON_LIMIT, escape
+from content import Lesson, Option, Question, load_bank
+
+
+def make_question(
+    options: list[str], *, correct: int = 0, qid: str = "q-1", prompt: str = "Which?"
+) -> Question:
+    return Question(
+        id=qid,
+        lesson_id="l",
+        position=2,
+        prompt=prompt,
+        options=tuple(Option(text=text, correct=i == correct) for i, text in enumerate(options)),
+        explanation="Because of the right one.",
+        difficulty=1,
+        source="a book",
+    )
+
+
+def make_lesson(question: Question) -> Lesson:
+    other = make_question(["x", "y"], qid="q-0")
+    return Lesson(
+        id="l", number=1, title="Leases", goal="g", questions=(other, question, other, other, other)
+    )
+
+
+SHORT = make_question(["Leader election", "Load balancing", "Service discovery", "Data sharding"])
+
+
+def as_dicts(blocks: list) -> list[dict]:
+    return [block.to_dict() for block in blocks]  # to_dict() also runs slack_sdk's validation
+
+
+def actions_blocks(blocks: list[dict]) -> list[dict]:
+    return [block for block in blocks if block["type"] == "actions"]
+
+
+def buttons(blocks: list[dict]) -> list[dict]:
+    (actions,) = actions_blocks(blocks)
+    return actions["elements"]
+
+
+def test_daily_question_has_title_prompt_options_one_actions_block_and_count() -> None:
+    text, blocks = render_daily_question(post_id=7, question=SHORT, lesson=make_lesson(SHORT), answered=3)
+    rendered = as_dicts(blocks)
+    assert [block["type"] for block in rendered] == ["header", "section", "section", "actions", "context"]
+    assert rendered[0]["text"]["text"] == "Question 2 of 5 · Leases"
+    assert rendered[1]["text"]["text"] == "Which?"
+    assert "3 people answered" in rendered[4]["elements"][0]["text"]
+    assert "Which?" in text
+    # One button per option, each naming the post and a distinct letter.
+    elements = buttons(rendered)
+    assert len(elements) == len(SHORT.options)
+    assert all(element["type"] == "button" for element in elements)
+    letters = [element["value"].split(":")[1] for element in elements]
+    assert letters == ["A", "B", "C", "D"]
+    assert [element["value"] for element in elements] == [f"7:{letter}" for letter in letters]
+    assert [element["action_id"] for element in elements] == [f"{DAILY_ACTION_PREFIX}{x}" for x in letters]
+    # Nobody's answer or the correct one is shown while open.
+    assert "✅" not in json.dumps(rendered, ensure_ascii=False)
+
+
+def test_no_answers_yet_line() -> None:
+    _, blocks = render_daily_question(post_id=1, question=SHORT, lesson=make_lesson(SHORT))
+    assert "No answers yet" in as_dicts(blocks)[-1]["elements"][0]["text"]
+
+
+def test_short_options_are_on_the_buttons_in_full() -> None:
+    _, blocks = render_daily_question(post_id=7, question=SHORT, lesson=make_lesson(SHORT))
+    shown = option_order(SHORT, "post-7")
+    labels = [element["text"]["text"] for element in buttons(as_dicts(blocks))]
+    assert labels == [f"{option.letter}. {option.text}" for option in shown]
+
+
+def test_one_long_option_puts_letters_on_every_button() -> None:
+    long = "A consensus-based election that fails over automatically when a heartbeat is missed"
+    assert len(long) > BUTTON_LIMIT
+    question = make_question(["short", long, "also short"], correct=1)
+    _, blocks = render_daily_question(post_id=3, question=question, lesson=make_lesson(question))
+    rendered = as_dicts(blocks)
+    labels = [element["text"]["text"] for element in buttons(rendered)]
+    assert labels == ["A", "B", "C"]
+    # The full text is in the message, lettered, so the buttons still make sense.
+    options_text = rendered[2]["text"]["text"]
+    for option in option_order(question, "post-3"):
+        assert f"*{option.letter}.* {option.text}" in options_text
+
+
+def test_a_label_of_exactly_75_characters_stays_in_full() -> None:
+    exact = "x" * (BUTTON_LIMIT - 3)  # "A. " + 72 = 75
+    question = make_question([exact, "y" * (BUTTON_LIMIT - 3)])
+    _, blocks = render_daily_question(post_id=1, question=question, lesson=make_lesson(question))
+    labels = [element["text"]["text"] for element in buttons(as_dicts(blocks))]
+    assert [len(label) for label in labels] == [BUTTON_LIMIT, BUTTON_LIMIT]
+
+
+def test_every_shipped_question_renders_within_slack_limits() -> None:
+    bank = load_bank()
+    for question in bank.questions:
+        lesson = bank.lesson(question.lesson_id)
+        assert lesson is not None
+        for render in (render_daily_question, render_practice_question):
+            kwargs = {"post_id": 11} if render is render_daily_question else {"seed": 11}
+            _, blocks = render(question=question, lesson=lesson, **kwargs)  # type: ignore[operator]
+            rendered = as_dicts(blocks)
+            labels = [element["text"]["text"] for element in buttons(rendered)]
+            assert len(labels) == len(question.options)
+            assert all(len(label) <= BUTTON_LIMIT for label in labels), question.id
+            assert all(len(block["text"]["text"]) <= 3000 for block in rendered if block["type"] == "section")
+            assert len(rendered[0]["text"]["text"]) <= 150
+
+
+def test_option_order_is_deterministic_per_post() -> None:
+    assert option_order(SHORT, "post-42") == option_order(SHORT, "post-42")
+    shown = option_order(SHORT, "post-42")
+    assert sorted(option.index for option in shown) == [0, 1, 2, 3]
+    assert [option.letter for option in shown] == ["A", "B", "C", "D"]
+    assert all(option.text == SHORT.options[option.index].text for option in shown)
+    assert correct_option(shown).index == SHORT.correct_index
+    # Rendering twice (another replica, the reveal) shows the same order.
+    first = as_dicts(render_daily_question(post_id=42, question=SHORT, lesson=make_lesson(SHORT))[1])
+    again = as_dicts(render_daily_question(post_id=42, question=SHORT, lesson=make_lesson(SHORT))[1])
+    assert first == again
+
+
+def test_the_correct_option_moves_across_posts() -> None:
+    positions = [correct_option(option_order(SHORT, f"post-{post_id}")).letter for post_id in range(1, 51)]
+    assert len(set(positions)) >= 3  # not always in the same place
+    assert positions.count("A") < 40
+    orders = {tuple(o.index for o in option_order(SHORT, f"post-{post_id}")) for post_id in range(1, 51)}
+    assert len(orders) > 5
+
+
+def test_closed_reveal_has_no_buttons_and_names_the_correct_letter() -> None:
+    text, blocks = render_closed_question(
+        post_id=9, question=SHORT, lesson=make_lesson(SHORT), answered=4, correct=3
+    )
+    rendered = as_dicts(blocks)
+    assert actions_blocks(rendered) == []
+    right = correct_option(option_order(SHORT, "post-9"))
+    dumped = json.dumps(rendered, ensure_ascii=False)
+    assert f"*Answer: {right.letter}. Leader election*" in dumped
+    assert f"*{right.letter}.* Leader election ✅" in dumped
+    assert dumped.count("✅") == 1
+    assert "Because of the right one." in dumped
+    assert "4 people answered · 75% got it right" in dumped
+    assert "closed" in rendered[0]["text"]["text"]
+    assert text.startswith(f"Closed: the answer was {right.letter}.")
+    # The letters match what the open question showed for the same post.
+    open_text = as_dicts(render_daily_question(post_id=9, question=SHORT, lesson=make_lesson(SHORT))[1])
+    assert f"*{right.letter}.* Leader election" in open_text[2]["text"]["text"]
+
+
+def test_closed_reveal_with_no_answers() -> None:
+    _, blocks = render_closed_question(
+        post_id=9, question=SHORT, lesson=make_lesson(SHORT), answered=0, correct=0
+    )
+    assert "Nobody answered" in as_dicts(blocks)[-1]["elements"][0]["text"]
+
+
+def test_escape() -> None:
+    assert escape("a < b && c > d") == "a &lt; b &amp;&amp; c &gt; d"
+    assert escape("&lt;") == "&amp;lt;"  # escaped once, not mistaken for an entity
+    assert escape("<!channel> <@U1>") == "&lt;!channel&gt; &lt;@U1&gt;"
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_mrkdwn_text_is_escaped_in_every_section(closed: bool) -> None:
+    question = Question(
+        id="q-esc",
+        lesson_id="l",
+        position=2,
+        prompt="Is <!channel> & <@U1> > quorum?",
+        options=(Option("A & B", True), Option("<b>bold</b>", False)),
+        explanation="Because A & B < C.",
+        difficulty=1,
+        source="s",
+    )
+    lesson = make_lesson(question)
+    if closed:
+        _, blocks = render_closed_question(post_id=1, question=question, lesson=lesson, answered=1, correct=1)
+    else:
+        _, blocks = render_daily_question(post_id=1, question=question, lesson=lesson)
+    mrkdwn = [block["text"]["text"] for block in as_dicts(blocks) if block["type"] == "section"]
+    joined = "\n".join(mrkdwn)
+    assert "&lt;!channel&gt; &amp; &lt;@U1&gt; &gt; quorum?" in joined
+    assert "A &amp; B" in joined and "&lt;b&gt;bold&lt;/b&gt;" in joined
+    for text in mrkdwn:
+        assert "<" not in text and ">" not in text
+        assert "& " not in text
+    # Button labels are plain_text: shown as typed, never escaped.
+    if not closed:
+        labels = {element["text"]["text"] for element in buttons(as_dicts(blocks))}
+        assert {label.split(". ", 1)[1] for label in labels} == {"A & B", "<b>bold</b>"}
+
+
+@pytest.mark.parametrize("render", ["daily", "closed", "practice"])
+def test_fallback_text_is_escaped_too(render: str) -> None:
+    question = make_question(["<!here> & co", "plain"], prompt="Who gets <!channel> pings & why?")
+    lesson = make_lesson(question)
+    if render == "daily":
+        text, _ = render_daily_question(post_id=1, question=question, lesson=lesson)
+    elif render == "closed":
+        text, _ = render_closed_question(post_id=1, question=question, lesson=lesson, answered=0, correct=0)
+    else:
+        text, _ = render_practice_question(question=question, lesson=lesson, seed=1)
+    assert "<" not in text and ">" not in text
+    assert "&amp;" in text
