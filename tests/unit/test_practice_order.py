@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from bot.services.practice import WRONG_COMES_BACK_AFTER, practice_order
 from content import Option, Question
 from db.models import QuestionHistory
