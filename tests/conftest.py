@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +10,46 @@ import pytest
 
 from tests.support.databases import DatabaseFactory
 from tests.support.fake_slack import FakeSlack
-from tests.support.servers import InProcessApp, app_env
-from tests.support.slack_requests import SlackSender
+from tests.support.servers import BOT_TOKEN, SERVE_LOGS, InProcessApp, app_env
+from tests.support.slack_requests import SIGNING_SECRET, SlackSender
+
+SECRETS = (BOT_TOKEN, SIGNING_SECRET)
+
+
+class SecretWatch(logging.Handler):
+    """Sees every log record of the whole run, DEBUG included, and keeps any that shows a secret."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # a record that cannot be formatted shows nothing
+            return
+        if any(secret in text for secret in SECRETS):
+            self.leaks.append(text[:300])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log() -> Iterator[None]:
+    """Fails the run if a token or the signing secret reaches any log, in this process or in
+    a `leader-quiz serve` process the tests started."""
+    watch = SecretWatch()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    yield
+    root.removeHandler(watch)
+    root.setLevel(previous)
+    assert watch.leaks == [], f"secrets in logs: {watch.leaks[:3]}"
+    for path in SERVE_LOGS:
+        if path.exists():
+            text = path.read_text(errors="replace")
+            assert not any(secret in text for secret in SECRETS), f"a secret reached {path}"
 
 
 @pytest.fixture(autouse=True)

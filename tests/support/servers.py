@@ -26,6 +26,7 @@ from bot.web import SlackWebApp
 from tests.support.slack_requests import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-1111-2222-testtokensecretvalue"
+SERVE_LOGS: list[Path] = []  # every serve process's log, scanned for secrets at the end
 
 
 def free_port() -> int:
@@ -99,6 +100,7 @@ class ServeProcess:
         self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        SERVE_LOGS.append(log_path)
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
