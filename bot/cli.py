@@ -1,4 +1,5 @@
-"""`leader-quiz`: serve the bot, post, manage schedules, read stats, check content, migrate."""
+"""`leader-quiz`: serve the bot, post, manage schedules, read stats, export answers, check content,
+migrate."""
 
 from __future__ import annotations
 
@@ -184,6 +185,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     s = report.stats
     print(f"{s.user_id} in {s.channel_id}: current streak {s.current_streak}, longest {s.longest_streak}")
     print(f"answered {s.answered}, correct {s.correct}, accuracy {round(s.accuracy * 100)}%")
+    print(f"streak freezes: {s.freezes_held} held, {s.freezes_used} used")
+    print(f"answered {s.answered} of {s.quiz_days_since_joining} quiz days since joining")
     for p in report.lessons:
         print(f"  {p.lesson}: {p.completed} / {p.total} completed")
     return EXIT_OK
@@ -205,6 +208,40 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             f"{r.rank:>3}. {r.user_id:<12} correct {r.correct:>4}  answered {r.answered:>4}  "
             f"accuracy {round(r.accuracy * 100):>3}%  streak {r.current_streak} (longest {r.longest_streak})"
         )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """A channel's answers (or, with --summary, one row per person) as CSV on stdout."""
+    from bot.services.export import write_answers, write_summary
+    from bot.services.reports import period_bounds
+
+    runtime = _runtime(_offline_settings())
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
+    today = runtime.reports.channel_today(team_id=team, channel_id=args.channel, now=runtime.now())
+    start, end = period_bounds(args.period, today)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(newline="")  # the csv module writes its own line endings
+    try:
+        if args.summary:
+            write_summary(
+                sys.stdout, db=runtime.db, team_id=team, channel_id=args.channel, start=start, end=end
+            )
+        else:
+            write_answers(
+                sys.stdout,
+                db=runtime.db,
+                bank=runtime.bank,
+                team_id=team,
+                channel_id=args.channel,
+                start=start,
+                end=end,
+            )
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has gone, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        runtime.db.dispose()
     return EXIT_OK
 
 
@@ -299,6 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--limit", type=int)
     board.add_argument("--team")
     board.add_argument("--json", action="store_true")
+
+    export = add("export", cmd_export, "a channel's answers as CSV on stdout (one row per answer)")
+    export.add_argument("--channel", required=True)
+    export.add_argument("--period", choices=("week", "month", "all"), default="month")
+    export.add_argument(
+        "--summary", action="store_true", help="one row per person: totals, accuracy, streaks"
+    )
+    export.add_argument("--team", help="workspace id (default: from the channel's schedule or answers)")
 
     status = add("status", cmd_status, "schedules, next post times and the current leader")
     status.add_argument("--json", action="store_true")

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock
 from bot.schedule_spec import WEEKDAYS, ScheduleSpec, parse_days
 from bot.services.posting import DailyPoster, PostOutcome
+from bot.services.seasons import SeasonRecaps
 from db.engine import Database, is_unavailable
 from db.models import Schedule
 from db.queries import leases
@@ -103,6 +104,15 @@ class QuizScheduler:
         self.db = db
         self.poster = poster
         self.clock = clock
+        self.recaps = SeasonRecaps(
+            poster.db,
+            poster.bank,
+            poster.client,
+            poster.clock,
+            posting_client=poster.posting_client,
+            stale_claim=poster.stale_claim,
+            sleep=lambda seconds: poster.sleep(seconds),  # follows a test's patched sleep
+        )
         self.replica_id = replica_id
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.renew_seconds = renew_seconds
@@ -195,6 +205,7 @@ class QuizScheduler:
             )
         if only_channel is None:
             outcomes.extend(self.poster.recover_stale_claims(fence))
+            self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
         return outcomes
 
     # -- APScheduler wiring ------------------------------------------------------------

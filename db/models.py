@@ -144,6 +144,11 @@ class UserStats(Base):
     longest_streak: Mapped[int] = mapped_column(Integer, default=0)
     last_answered_day: Mapped[dt.date | None] = mapped_column(Date, default=None)
     first_answered_day: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # Streak freezes: earned one per 7 consecutive correct quiz days, at most 2 held, spent
+    # on a missed quiz day. `freeze_progress` counts toward the next one.
+    freezes_held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    freezes_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    freeze_progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class QuestionHistory(Base):
@@ -172,3 +177,45 @@ class Lease(Base):
     token: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     renewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Team(Base):
+    """A named team in one channel's competition."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))  # the Slack workspace
+    channel_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TeamMember(Base):
+    """A person's team in a channel: at most one team per person per channel."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SeasonPost(Base):
+    """The monthly recap of a channel's last month, posted once (claimed like daily posts)."""
+
+    __tablename__ = "season_posts"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the month recapped
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    fencing_token: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.text import plural
 from bot.services.reports import LeaderboardReport, LessonProgress, StatsReport
+from db.queries.stats import MIN_ANSWERS_FOR_ACCURACY
 
 MAX_LEADERBOARD_ROWS = 15
 
@@ -32,7 +33,10 @@ def render_stats(report: StatsReport, *, channel_id: str, is_self: bool) -> tupl
     who = "Your" if is_self else f"<@{s.user_id}>'s"
     summary = (
         f"🔥 Current streak: *{plural(s.current_streak, 'day')}* · longest {s.longest_streak}\n"
-        f"✅ {s.correct} correct of {s.answered} answered · accuracy {round(s.accuracy * 100)}%"
+        f"✅ {s.correct} correct of {s.answered} answered · accuracy {round(s.accuracy * 100)}%\n"
+        f"🧊 Streak freezes: {s.freezes_held} held · {s.freezes_used} used "
+        "(one per 7 correct days in a row, at most 2; spent on a missed day)\n"
+        f"📅 Answered {s.answered} of {plural(s.quiz_days_since_joining, 'quiz day')} since joining"
     )
     blocks: list[Block] = [
         _section(f"*{who} leader-quiz stats in <#{channel_id}>*"),
@@ -53,7 +57,9 @@ def period_label(report: LeaderboardReport) -> str:
 
 def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) -> tuple[str, list[Block]]:
     label = period_label(report)
-    header = HeaderBlock(text=PlainTextObject(text=f"🏆 Leaderboard · {label}"))
+    by_accuracy = report.by == "accuracy"
+    title = f"🎯 Accuracy leaderboard · {label}" if by_accuracy else f"🏆 Leaderboard · {label}"
+    header = HeaderBlock(text=PlainTextObject(text=title))
     if not report.rows:
         return f"No answers yet ({label}).", [
             header,
@@ -61,13 +67,21 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
         ]
     medals = {1: "🥇", 2: "🥈", 3: "🥉"}
     lines = [
-        f"{medals.get(r.rank, f'{r.rank}.')} <@{r.user_id}> — *{r.correct}* correct · "
-        f"🔥{r.current_streak} · {round(r.accuracy * 100)}%"
+        f"{medals.get(r.rank, f'{r.rank}.')} <@{r.user_id}> — "
+        + (
+            f"*{round(r.accuracy * 100)}%* of {r.answered} · {r.correct} correct"
+            if by_accuracy
+            else f"*{r.correct}* correct · 🔥{r.current_streak} · {round(r.accuracy * 100)}%"
+        )
         for r in report.rows[:MAX_LEADERBOARD_ROWS]
     ]
     blocks: list[Block] = [header, _section("\n".join(lines))]
     mine = next((r for r in report.rows if r.user_id == viewer), None)
-    note = "Ranked by correct answers, then current streak, then accuracy."
+    note = (
+        f"Ranked by accuracy among people with at least {MIN_ANSWERS_FOR_ACCURACY} answers, fair to late joiners."
+        if by_accuracy
+        else "Ranked by correct answers, then current streak, then accuracy."
+    )
     if mine is not None and mine.rank > MAX_LEADERBOARD_ROWS:
         note = f"You are #{mine.rank} with {mine.correct} correct. " + note
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
@@ -91,7 +105,8 @@ HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered w
 • `/leader-quiz` or `/leader-quiz practice [lesson]` — a practice question just for you
   (counts toward lesson progress, never streaks)
 • `/leader-quiz stats [@user]` — streaks, accuracy and lesson progress
-• `/leader-quiz leaderboard [week|month|all]` — this channel's ranking (default: this month)
+• `/leader-quiz leaderboard [accuracy] [week|month|all]` — this channel's ranking (default: this month);
+  `accuracy` ranks by share right among people with at least 5 answers, fair to late joiners
 • `/leader-quiz lessons` — the lessons and your progress in each
 • `/leader-quiz help` — this message
 *Admins* (workspace admins and owners, and QUIZ_ADMINS):

@@ -33,11 +33,13 @@ class CommandRunner:
             "leaderboard": self.leaderboard,
             "lessons": self.lessons,
             "help": self.help,
+            "teams": self.teams,
         }
         self._admin: dict[str, Callable[[str, str, str, list[str]], Reply]] = {
             "schedule": self.schedule,
             "post": self.post,
             "status": self.status,
+            "team": self.team,
         }
 
     def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
@@ -88,11 +90,15 @@ class CommandRunner:
         return Reply(*render_stats(report, channel_id=channel_id, is_self=target == user_id))
 
     def leaderboard(self, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
-        period = args[0].lower() if args else "month"
-        if period not in PERIODS:
-            return Reply.plain(f"`{period[:20]}` is not a period: use week, month or all.")
+        words = [word.lower() for word in args]
+        by = "accuracy" if words and words[0] == "accuracy" else "correct"
+        if by == "accuracy":
+            words = words[1:]
+        period = words[0] if words else "month"
+        if period not in PERIODS or len(words) > 1:
+            return Reply.plain(f"`{' '.join(words)[:20]}` is not a period: use week, month or all.")
         report = self.rt.reports.leaderboard(
-            team_id=team_id, channel_id=channel_id, period=period, now=self.rt.now()
+            team_id=team_id, channel_id=channel_id, period=period, now=self.rt.now(), by=by
         )
         return Reply(*render_leaderboard(report, viewer=user_id))
 
@@ -100,7 +106,17 @@ class CommandRunner:
         progress = self.rt.reports.lesson_progress(team_id=team_id, user_id=user_id)
         return Reply(*render_lessons(progress, [lesson.id for lesson in self.rt.bank.lessons]))
 
+    def teams(self, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
+        from bot.services.teams import teams_board
+
+        return teams_board(self.rt, team_id=team_id, channel_id=channel_id, user_id=user_id, args=args)
+
     # -- admins ------------------------------------------------------------------------
+    def team(self, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
+        from bot.services.teams import team_command
+
+        return team_command(self.rt, team_id=team_id, channel_id=channel_id, user_id=user_id, args=args)
+
     def schedule(self, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
         if not args:
             with self.rt.db.reading() as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import urllib.error
 from collections.abc import Callable
 
@@ -45,6 +46,7 @@ class CountRefresher:
         self._pending: dict[int, threading.Timer] = {}
         # When this process may next try for a post's slot: saves a write per click.
         self._not_before: dict[int, dt.datetime] = {}
+        self._last_sent: dict[int, float] = {}  # monotonic time of the last send, per post
         self._stopped = False
 
     def answered(self, post_id: int) -> None:
@@ -85,6 +87,19 @@ class CountRefresher:
             ),
             f"answer count of post {post_id}",
         )
+
+    def _spaced_update(
+        self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int
+    ) -> None:
+        """Send a claimed update, never sooner than a window after this process's last one for
+        the same message (the outbox may have delayed the previous send)."""
+        with self._lock:
+            ready_at = self._last_sent.get(post_id, 0.0) + self.window.total_seconds()
+            wait = ready_at - time.monotonic()
+            self._last_sent[post_id] = max(time.monotonic(), ready_at)
+        if wait > 0:
+            time.sleep(wait)
+        self._update_message(post_id, channel_id, ts, question_id, answered)
 
     def _update_message(
         self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int

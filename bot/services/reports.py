@@ -50,6 +50,7 @@ class LeaderboardReport:
     start: dt.date | None
     end: dt.date | None
     rows: list[RankedRow]
+    by: str = "correct"
 
     def as_json(self) -> dict:
         return {
@@ -114,12 +115,25 @@ class Reports:
         return StatsReport(stats=stats, lessons=self.lesson_progress(team_id=team_id, user_id=user_id))
 
     def leaderboard(
-        self, *, team_id: str, channel_id: str, period: str, now: dt.datetime, limit: int | None = None
+        self,
+        *,
+        team_id: str,
+        channel_id: str,
+        period: str,
+        now: dt.datetime,
+        limit: int | None = None,
+        by: str = "correct",
     ) -> LeaderboardReport:
         today = self.channel_today(team_id=team_id, channel_id=channel_id, now=now)
         start, end = period_bounds(period, today)
         with self.db.reading() as session:
             rows = leaderboard(
-                session=session, team_id=team_id, channel_id=channel_id, start=start, end=end, limit=limit
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                start=start,
+                end=end,
+                limit=limit,
+                by=by,
             )
-        return LeaderboardReport(channel_id=channel_id, period=period, start=start, end=end, rows=rows)
+        return LeaderboardReport(channel_id=channel_id, period=period, start=start, end=end, rows=rows, by=by)

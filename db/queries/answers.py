@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Answer, Post, QuestionHistory, UserStats
 from db.queries._upsert import insert_for
-from db.queries.posts import is_open_for_answers, quiz_day_between
+from db.queries.posts import closed_days_between, is_open_for_answers
 from db.streaks import StreakState, apply_answer
 
 
@@ -55,17 +55,21 @@ def record_answer(
     except IntegrityError:
         raise AlreadyAnswered from None
     stats = _locked_stats(session=session, team_id=post.team_id, channel_id=post.channel_id, user_id=user_id)
-    state = StreakState(stats.current_streak, stats.longest_streak, stats.last_answered_day)
-    missed = state.last_answered_day is not None and quiz_day_between(
-        session=session,
-        team_id=post.team_id,
-        channel_id=post.channel_id,
-        after=state.last_answered_day,
-        before=post.quiz_day,
-    )
+    state = stats_state(stats)
+    missed = 0
+    if state.last_answered_day is not None:
+        missed = closed_days_between(
+            session=session,
+            team_id=post.team_id,
+            channel_id=post.channel_id,
+            after=state.last_answered_day,
+            before=post.quiz_day,
+        )
     state = apply_answer(state, day=post.quiz_day, correct=correct, missed_between=missed)
     stats.current_streak, stats.longest_streak = state.current, state.longest
     stats.last_answered_day = state.last_answered_day
+    stats.freezes_held, stats.freezes_used = state.freezes_held, state.freezes_used
+    stats.freeze_progress = state.freeze_progress
     stats.answered += 1
     stats.correct += int(correct)
     if stats.first_answered_day is None or post.quiz_day < stats.first_answered_day:
@@ -81,6 +85,17 @@ def record_answer(
     return stats
 
 
+def stats_state(stats: UserStats) -> StreakState:
+    return StreakState(
+        current=stats.current_streak,
+        longest=stats.longest_streak,
+        last_answered_day=stats.last_answered_day,
+        freezes_held=stats.freezes_held or 0,
+        freezes_used=stats.freezes_used or 0,
+        freeze_progress=stats.freeze_progress or 0,
+    )
+
+
 def _locked_stats(*, session: Session, team_id: str, channel_id: str, user_id: str) -> UserStats:
     session.execute(
         insert_for(session, UserStats)
@@ -92,6 +107,9 @@ def _locked_stats(*, session: Session, team_id: str, channel_id: str, user_id: s
             correct=0,
             current_streak=0,
             longest_streak=0,
+            freezes_held=0,
+            freezes_used=0,
+            freeze_progress=0,
         )
         .on_conflict_do_nothing()
     )

@@ -183,25 +183,43 @@ def latest_closed_day(*, session: Session, team_id: str, channel_id: str) -> dt.
     ).scalar_one()
 
 
-def quiz_day_between(
+def closed_days_between(
     *, session: Session, team_id: str, channel_id: str, after: dt.date, before: dt.date
-) -> bool:
-    """Whether the channel closed a question of a day strictly between `after` and `before`
-    (an open one does not end a streak)."""
-    return (
+) -> int:
+    """How many of the channel's questions of days strictly between `after` and `before`
+    have closed (open ones are not misses yet)."""
+    return session.execute(
+        select(func.count(Post.id)).where(
+            Post.team_id == team_id,
+            Post.channel_id == channel_id,
+            Post.quiz_day > after,
+            Post.quiz_day < before,
+            Post.status == CLOSED,
+        )
+    ).scalar_one()
+
+
+def closed_days(*, session: Session, team_id: str, channel_id: str) -> list[dt.date]:
+    """The channel's closed quiz days, oldest first (a few hundred a year at most)."""
+    return list(
         session.execute(
-            select(Post.id)
-            .where(
-                Post.team_id == team_id,
-                Post.channel_id == channel_id,
-                Post.quiz_day > after,
-                Post.quiz_day < before,
-                Post.status == CLOSED,
-            )
-            .limit(1)
-        ).first()
-        is not None
+            select(Post.quiz_day)
+            .where(Post.team_id == team_id, Post.channel_id == channel_id, Post.status == CLOSED)
+            .order_by(Post.quiz_day)
+        ).scalars()
     )
+
+
+def quiz_days_since(*, session: Session, team_id: str, channel_id: str, since: dt.date) -> int:
+    """How many questions the channel has had (open or closed) on or after `since`."""
+    return session.execute(
+        select(func.count(Post.id)).where(
+            Post.team_id == team_id,
+            Post.channel_id == channel_id,
+            Post.quiz_day >= since,
+            Post.status != CLAIMED,
+        )
+    ).scalar_one()
 
 
 def answer_counts(*, session: Session, post_id: int) -> tuple[int, int]:

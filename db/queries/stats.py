@@ -3,6 +3,7 @@ rescanning every answer) plus, for week and month, the period's answers."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -10,8 +11,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Answer, QuestionHistory, UserStats
-from db.queries.posts import latest_closed_day
-from db.streaks import StreakState, effective_current
+from db.queries.answers import stats_state
+from db.queries.posts import closed_days, quiz_days_since
+from db.streaks import StreakState, effective_state
+
+MIN_ANSWERS_FOR_ACCURACY = 5
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ class StatsView:
     current_streak: int
     longest_streak: int
     first_answered_day: dt.date | None
+    freezes_held: int = 0
+    freezes_used: int = 0
+    quiz_days_since_joining: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -43,26 +50,33 @@ class RankedRow:
         return round(self.correct / self.answered, 4) if self.answered else 0.0
 
 
+def _closed_after(days: list[dt.date], day: dt.date | None) -> int:
+    """How many of the sorted `days` fall after `day`."""
+    return 0 if day is None else len(days) - bisect.bisect_right(days, day)
+
+
 def user_stats(*, session: Session, team_id: str, channel_id: str, user_id: str) -> StatsView:
     row = session.get(UserStats, (team_id, channel_id, user_id))
     if row is None:
         return StatsView(user_id, channel_id, 0, 0, 0, 0, None)
-    closed = latest_closed_day(session=session, team_id=team_id, channel_id=channel_id)
-    state = StreakState(row.current_streak, row.longest_streak, row.last_answered_day)
-    current = effective_current(
-        state,
-        closed_quiz_day_since=closed is not None
-        and row.last_answered_day is not None
-        and closed > row.last_answered_day,
+    days = closed_days(session=session, team_id=team_id, channel_id=channel_id)
+    state = effective_state(stats_state(row), closed_since=_closed_after(days, row.last_answered_day))
+    since = (
+        quiz_days_since(session=session, team_id=team_id, channel_id=channel_id, since=row.first_answered_day)
+        if row.first_answered_day
+        else 0
     )
     return StatsView(
         user_id=user_id,
         channel_id=channel_id,
         answered=row.answered,
         correct=row.correct,
-        current_streak=current,
+        current_streak=state.current,
         longest_streak=row.longest_streak,
         first_answered_day=row.first_answered_day,
+        freezes_held=state.freezes_held,
+        freezes_used=state.freezes_used,
+        quiz_days_since_joining=since,
     )
 
 
@@ -74,20 +88,20 @@ def leaderboard(
     start: dt.date | None = None,
     end: dt.date | None = None,
     limit: int | None = None,
+    by: str = "correct",
 ) -> list[RankedRow]:
     """Ranked by correct answers in the period, then current streak, then accuracy, then
-    user ID. `start`/`end` bound the quiz days (inclusive); None means all time."""
-    closed = latest_closed_day(session=session, team_id=team_id, channel_id=channel_id)
-    current = (
-        case((UserStats.last_answered_day >= closed, UserStats.current_streak), else_=0)
-        if closed is not None
-        else UserStats.current_streak
-    )
+    user ID (`by="accuracy"`: accuracy first, among people with enough answers).
+    `start`/`end` bound the quiz days (inclusive); None means all time."""
     if start is None and end is None:
-        totals = select(
-            UserStats.user_id.label("user_id"),
-            UserStats.correct.label("correct"),
-            UserStats.answered.label("answered"),
+        statement = select(
+            UserStats.user_id,
+            UserStats.correct,
+            UserStats.answered,
+            UserStats.current_streak,
+            UserStats.longest_streak,
+            UserStats.last_answered_day,
+            UserStats.freezes_held,
         ).where(UserStats.team_id == team_id, UserStats.channel_id == channel_id, UserStats.answered > 0)
     else:
         conditions = [Answer.team_id == team_id, Answer.channel_id == channel_id]
@@ -95,7 +109,7 @@ def leaderboard(
             conditions.append(Answer.quiz_day >= start)
         if end is not None:
             conditions.append(Answer.quiz_day <= end)
-        totals = (
+        period = (
             select(
                 Answer.user_id.label("user_id"),
                 func.sum(case((Answer.correct, 1), else_=0)).label("correct"),
@@ -103,37 +117,51 @@ def leaderboard(
             )
             .where(*conditions)
             .group_by(Answer.user_id)
+            .subquery()
         )
-    period = totals.subquery()
-    accuracy = period.c.correct * 1.0 / period.c.answered
-    statement = (
-        select(
+        statement = select(
             period.c.user_id,
             period.c.correct,
             period.c.answered,
-            current.label("current_streak"),
+            UserStats.current_streak,
             UserStats.longest_streak,
-        )
-        .join(
+            UserStats.last_answered_day,
+            UserStats.freezes_held,
+        ).join(
             UserStats,
             (UserStats.team_id == team_id)
             & (UserStats.channel_id == channel_id)
             & (UserStats.user_id == period.c.user_id),
         )
-        .order_by(period.c.correct.desc(), current.desc(), accuracy.desc(), period.c.user_id)
-    )
+    days = closed_days(session=session, team_id=team_id, channel_id=channel_id)
+    rows = []
+    for row in session.execute(statement):
+        misses = _closed_after(days, row.last_answered_day)
+        state = StreakState(current=row.current_streak, freezes_held=row.freezes_held or 0)
+        current = effective_state(state, closed_since=misses).current
+        rows.append((row.user_id, int(row.correct), int(row.answered), current, int(row.longest_streak)))
+
+    def accuracy(item: tuple) -> float:
+        return item[1] / item[2] if item[2] else 0.0
+
+    if by == "accuracy":
+        minimum = MIN_ANSWERS_FOR_ACCURACY
+        rows = [item for item in rows if item[2] >= minimum]
+        rows.sort(key=lambda item: (-accuracy(item), -item[1], -item[3], item[0]))
+    else:
+        rows.sort(key=lambda item: (-item[1], -item[3], -accuracy(item), item[0]))
     if limit is not None:
-        statement = statement.limit(limit)
+        rows = rows[:limit]
     return [
         RankedRow(
             rank=rank,
-            user_id=row.user_id,
-            correct=int(row.correct),
-            answered=int(row.answered),
-            current_streak=int(row.current_streak),
-            longest_streak=int(row.longest_streak),
+            user_id=user,
+            correct=correct,
+            answered=answered,
+            current_streak=current,
+            longest_streak=longest,
         )
-        for rank, row in enumerate(session.execute(statement), start=1)
+        for rank, (user, correct, answered, current, longest) in enumerate(rows, start=1)
     ]
 
 
@@ -146,5 +174,16 @@ def mastered_questions(*, session: Session, team_id: str, user_id: str) -> set[s
                 QuestionHistory.user_id == user_id,
                 QuestionHistory.correct_count > 0,
             )
+        ).scalars()
+    )
+
+
+def user_channels(*, session: Session, team_id: str, user_id: str) -> list[str]:
+    """The channels where a user has answered, for App Home."""
+    return list(
+        session.execute(
+            select(UserStats.channel_id)
+            .where(UserStats.team_id == team_id, UserStats.user_id == user_id, UserStats.answered > 0)
+            .order_by(UserStats.channel_id)
         ).scalars()
     )

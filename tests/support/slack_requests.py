@@ -139,6 +139,23 @@ class SlackSender:
         )
         return self.post_raw(urlencode({"payload": json.dumps(payload)}))
 
+    def event(self, event: dict, *, event_id: str | None = None) -> requests.Response:
+        """An Events API callback, as Slack sends it (JSON body)."""
+        body = {
+            "token": "verification-token-unused",
+            "team_id": self.team_id,
+            "api_app_id": "A0001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"enterprise_id": None, "team_id": self.team_id, "user_id": "UBOT", "is_bot": True}
+            ],
+            "is_ext_shared_channel": False,
+        }
+        return self.post_raw(json.dumps(body), content_type="application/json")
+
     def practice_click(self, *, value: str, user: str, channel: str) -> requests.Response:
         letter = value.rsplit(":", 1)[-1][:1]
         payload = self.action_payload(

@@ -17,7 +17,16 @@ from db.engine import Database
 from db.queries import answers as answer_queries
 from db.queries.posts import get_post
 from db.queries.stats import leaderboard, user_stats
-from db.streaks import QuizDay, StreakState, apply_answer, effective_current, reference_streaks
+from db.streaks import (
+    MAX_FREEZES,
+    QuizDay,
+    StreakState,
+    apply_answer,
+    effective_current,
+    effective_state,
+    reference_state,
+    reference_streaks,
+)
 from tests.unit.quiz_db import TEAM, answer, close, database, post_day
 
 MON = dt.date(2026, 3, 2)  # a Monday
@@ -71,25 +80,29 @@ def test_no_quiz_days_no_streak() -> None:
 
 
 # -- apply_answer / effective_current --------------------------------------------------------
+def core(state: StreakState) -> tuple:
+    return state.current, state.longest, state.last_answered_day
+
+
 def test_apply_answer_extends_resets_and_keeps_longest() -> None:
     state = StreakState()
     state = apply_answer(state, day=d(0), correct=True, missed_between=False)
-    assert state == StreakState(current=1, longest=1, last_answered_day=d(0))
+    assert core(state) == (1, 1, d(0))
     state = apply_answer(state, day=d(1), correct=True, missed_between=False)
-    assert state == StreakState(current=2, longest=2, last_answered_day=d(1))
+    assert core(state) == (2, 2, d(1))
     state = apply_answer(state, day=d(2), correct=False, missed_between=False)
-    assert state == StreakState(current=0, longest=2, last_answered_day=d(2))
+    assert core(state) == (0, 2, d(2))
     state = apply_answer(state, day=d(3), correct=True, missed_between=False)
-    assert state == StreakState(current=1, longest=2, last_answered_day=d(3))
+    assert core(state) == (1, 2, d(3))
 
 
 def test_apply_answer_after_a_missed_quiz_day_starts_over() -> None:
     state = StreakState(current=4, longest=4, last_answered_day=d(0))
     after = apply_answer(state, day=d(7), correct=True, missed_between=True)
-    assert after == StreakState(current=1, longest=4, last_answered_day=d(7))
+    assert core(after) == (1, 4, d(7))
     # The same gap without a quiz day in it (a weekend) carries the streak on.
     after = apply_answer(state, day=d(7), correct=True, missed_between=False)
-    assert after == StreakState(current=5, longest=5, last_answered_day=d(7))
+    assert core(after) == (5, 5, d(7))
 
 
 def test_apply_answer_late_answer_to_an_older_day_changes_nothing() -> None:
@@ -209,3 +222,106 @@ def test_property_helper_detects_a_broken_streak(database_url: str) -> None:
         wrong = [QuizDay(d(0), closed=False)]
         with pytest.raises(AssertionError):
             check_against_reference(db, "C1", wrong, {"UALICE": {d(0): False}, "UBOB": {}})
+
+
+# -- streak freezes --------------------------------------------------------------------------
+FREEZE_OUTCOMES = st.sampled_from(["correct"] * 7 + ["wrong", "none", "none"])
+# Weeks of correct answers are common in real channels and rare in uniform sampling: mix
+# whole 7-day correct runs in so freezes are earned, stacked and spent.
+LONG_RUNS = st.lists(
+    st.one_of(st.just(["correct"] * 7), FREEZE_OUTCOMES.map(lambda outcome: [outcome])),
+    min_size=1,
+    max_size=12,
+).map(lambda blocks: [outcome for block in blocks for outcome in block])
+
+
+def replay(outcomes: list[str], last_closed: bool) -> tuple[list[QuizDay], dict[dt.date, bool], StreakState]:
+    """Drive the incremental rules the way the database does: misses counted at the next
+    answer, and quiz days closed since the last answer applied when reading."""
+    state = StreakState()
+    quiz_days: list[QuizDay] = []
+    answers: dict[dt.date, bool] = {}
+    for index, outcome in enumerate(outcomes):
+        day = d(index)
+        closed = index < len(outcomes) - 1 or last_closed
+        quiz_days.append(QuizDay(day, closed=closed))
+        if outcome != "none":
+            answers[day] = outcome == "correct"
+            missed = (
+                sum(
+                    1
+                    for q in quiz_days[:-1]
+                    if q.closed and (state.last_answered_day is None or q.day > state.last_answered_day)
+                )
+                if state.last_answered_day is not None
+                else 0
+            )
+            state = apply_answer(state, day=day, correct=outcome == "correct", missed_between=missed)
+    since = sum(
+        1
+        for q in quiz_days
+        if q.closed and state.last_answered_day is not None and q.day > state.last_answered_day
+    )
+    return quiz_days, answers, effective_state(state, closed_since=since)
+
+
+@settings(max_examples=500, deadline=None)
+@given(outcomes=LONG_RUNS, last_closed=st.booleans())
+def test_incremental_freezes_match_the_definition(outcomes: list[str], last_closed: bool) -> None:
+    quiz_days, answers, state = replay(outcomes, last_closed)
+    expected = reference_state(quiz_days, answers)
+    assert (state.current, state.longest, state.freezes_held, state.freezes_used) == (
+        expected.current,
+        expected.longest,
+        expected.freezes_held,
+        expected.freezes_used,
+    )
+    assert 0 <= state.freezes_held <= MAX_FREEZES
+
+
+def test_freezes_worked_by_hand() -> None:
+    days = [QuizDay(d(n), closed=True) for n in range(12)]
+    seven = {d(n): True for n in range(7)}
+    assert reference_state(days[:7], seven).freezes_held == 1
+    # Day 7 missed: the freeze is spent and the streak survives; day 8 continues it.
+    state = reference_state(days[:9], {**seven, d(8): True})
+    assert (state.current, state.freezes_held, state.freezes_used) == (8, 0, 1)
+    # A wrong answer is not a miss: it ends the streak and keeps the freeze.
+    state = reference_state(days[:8], {**seven, d(7): False})
+    assert (state.current, state.freezes_held, state.freezes_used) == (0, 1, 0)
+    # Two misses with one freeze: the second ends the streak.
+    state = reference_state(days[:9], seven)
+    assert (state.current, state.freezes_held, state.freezes_used) == (0, 0, 1)
+    # At most two are held.
+    many = {d(n): True for n in range(30)}
+    assert reference_state([QuizDay(d(n), True) for n in range(30)], many).freezes_held == MAX_FREEZES
+
+
+def test_database_freezes_match_the_definition(database_url: str) -> None:
+    channels = (f"CFRZ{n}" for n in itertools.count())
+
+    with database(database_url) as db:
+
+        @settings(max_examples=25, deadline=None)
+        @given(outcomes=LONG_RUNS.filter(lambda outcomes: len(outcomes) <= 30))
+        def run(outcomes: list[str]) -> None:
+            channel = next(channels)
+            quiz_days: list[QuizDay] = []
+            answers: dict[dt.date, bool] = {}
+            for index, outcome in enumerate(outcomes):
+                day = MON + dt.timedelta(days=index)
+                post_id = post_day(db, channel=channel, day=day)
+                quiz_days = [QuizDay(q.day, closed=True) for q in quiz_days] + [QuizDay(day, closed=False)]
+                if outcome != "none":
+                    answer(db, post_id=post_id, user="UALICE", correct=outcome == "correct")
+                    answers[day] = outcome == "correct"
+            expected = reference_state(quiz_days, answers)
+            with db.reading() as session:
+                stats = user_stats(session=session, team_id=TEAM, channel_id=channel, user_id="UALICE")
+                board = leaderboard(session=session, team_id=TEAM, channel_id=channel)
+            got = (stats.current_streak, stats.longest_streak, stats.freezes_held, stats.freezes_used)
+            assert got == (expected.current, expected.longest, expected.freezes_held, expected.freezes_used)
+            if answers:
+                assert board[0].current_streak == expected.current
+
+        run()

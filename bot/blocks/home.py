@@ -1,0 +1,85 @@
+"""App Home: a person's own stats across the quiz channels, as pure Block Kit builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.reports import lessons_text
+from bot.blocks.text import escape, plural
+from bot.services.reports import LessonProgress
+
+
+@dataclass(frozen=True)
+class HomeChannel:
+    channel_id: str
+    current_streak: int
+    longest_streak: int
+    freezes_held: int
+    freezes_used: int
+    answered: int
+    correct: int
+    quiz_days_since_joining: int
+    month_rank: int | None
+    month_ranked: int
+    team: str | None
+
+
+def _channel_section(channel: HomeChannel) -> SectionBlock:
+    rank = (
+        f"#{channel.month_rank} of {channel.month_ranked} this month"
+        if channel.month_rank is not None
+        else "not ranked this month yet"
+    )
+    team = f"team *{escape(channel.team)}*" if channel.team else "no team"
+    text = (
+        f"*<#{channel.channel_id}>* · {rank} · {team}\n"
+        f"🔥 {plural(channel.current_streak, 'day')} streak (longest {channel.longest_streak}) · "
+        f"🧊 {channel.freezes_held} freezes held, {channel.freezes_used} used\n"
+        f"✅ {channel.correct} of {channel.answered} right · answered {channel.answered} of "
+        f"{plural(channel.quiz_days_since_joining, 'quiz day')} since joining"
+    )
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def render_home(*, channels: list[HomeChannel], lessons: list[LessonProgress]) -> dict:
+    """The `home` view for views.publish."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="🗳️ Your leader-election quiz"))]
+    if channels:
+        blocks.extend(_channel_section(channel) for channel in channels)
+    else:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="You have not answered a daily question yet. Look for one in your quiz channel, "
+                    "or try `/leader-quiz practice`."
+                )
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Lesson progress*\n{lessons_text(lessons)}")))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="A streak freeze is earned for every 7 quiz days in a row answered correctly "
+                    "(at most 2) and is spent on a day you miss. A wrong answer is not a miss."
+                )
+            ]
+        )
+    )
+    return {"type": "home", "blocks": [block.to_dict() for block in blocks]}
+
+
+def render_home_unavailable() -> dict:
+    text = "leader-quiz is temporarily unavailable; open this tab again in a minute."
+    return {"type": "home", "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]}
