@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -42,6 +43,16 @@ class MalformedRequest(ValueError):
     pass
 
 
+# Slack ids (users U/W, channels C/G/D, teams T, enterprises E): upper-case letters and digits.
+SLACK_ID = re.compile(r"^[A-Z0-9]{1,32}$")
+
+
+def _require_id(value: object, what: str, *, optional: bool = False) -> None:
+    if optional and value in (None, ""):
+        return
+    _require(isinstance(value, str) and bool(SLACK_ID.match(value)), f"{what} is not a Slack id")
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise MalformedRequest(message)
@@ -60,6 +71,8 @@ def validate_slack_body(body: str, content_type: str) -> None:
         if data["type"] == "event_callback":
             _require(isinstance(data.get("event"), dict), "event_callback without an event")
             _require(isinstance(data["event"].get("type"), str), "event without a type")
+            _require_id(data.get("team_id"), "event team_id", optional=True)
+            _require_id(data["event"].get("user"), "event user", optional=True)
         return
     _require(content_type.startswith("application/x-www-form-urlencoded"), "unsupported content type")
     form = parse_qs(body, keep_blank_values=True)
@@ -74,8 +87,9 @@ def validate_slack_body(body: str, content_type: str) -> None:
         for key in ("user", "team", "channel", "container", "enterprise", "message", "view", "state"):
             value = payload.get(key)
             _require(value is None or isinstance(value, dict), f"payload {key} is not an object")
-        user = payload.get("user") or {}
-        _require(isinstance(user.get("id", ""), str), "payload user id is not text")
+        _require_id((payload.get("user") or {}).get("id"), "payload user id")
+        _require_id((payload.get("team") or {}).get("id"), "payload team id", optional=True)
+        _require_id((payload.get("channel") or {}).get("id"), "payload channel id", optional=True)
         if payload["type"] == "block_actions":
             actions = payload.get("actions")
             _require(isinstance(actions, list) and len(actions) > 0, "block_actions without actions")
@@ -83,8 +97,10 @@ def validate_slack_body(body: str, content_type: str) -> None:
             _require(all(isinstance(a.get("action_id"), str) for a in actions), "an action has no action_id")
         return
     if "command" in form:
-        for field in ("command", "user_id", "team_id"):
-            _require(bool(form.get(field, [""])[0]), f"slash command without {field}")
+        _require(bool(form.get("command", [""])[0]), "slash command without command")
+        _require_id(form.get("user_id", [""])[0], "slash command user_id")
+        _require_id(form.get("team_id", [""])[0], "slash command team_id")
+        _require_id(form.get("channel_id", [""])[0], "slash command channel_id", optional=True)
         return
     raise MalformedRequest("not a Slack request shape")
 

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.teams import TEAM_HELP
 from bot.blocks.text import plural
 from bot.services.reports import LeaderboardReport, LessonProgress, StatsReport
 from db.queries.stats import MIN_ANSWERS_FOR_ACCURACY
@@ -122,6 +123,7 @@ def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
     if unknown:
         blocks.append(_section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
     blocks.append(_section(HELP_TEXT))
+    blocks.append(_section(TEAM_HELP))
     return "leader-quiz help", blocks
 
 

@@ -31,9 +31,9 @@ SCORE_RULE = (
 TEAM_HELP = """*Teams* — a channel's people in named teams, ranked fairly whatever their size:
 • `/leader-quiz teams [week|month|all]` — this channel's team ranking (default: this month)
 *Admins:*
-• `/leader-quiz team add <name> @person …` — create a team or add people to it (someone in another team here moves)
-• `/leader-quiz team remove <name>` — delete a team · `team remove <name> @person …` — take people out
-• `/leader-quiz team sync <name> @group` — make a team exactly the members of a Slack user group
+• `/leader-quiz team add &lt;name&gt; @person …` — create a team or add people to it (someone in another team here moves)
+• `/leader-quiz team remove &lt;name&gt;` — delete a team · `team remove &lt;name&gt; @person …` — take people out
+• `/leader-quiz team sync &lt;name&gt; @group` — make a team exactly the members of a Slack user group
 • `/leader-quiz team list` — the teams here and their members
 *Team score* = correct answers by the team's current members ÷ (members × quiz days in the period), \
 so it reads "correct answers per member per quiz day". Ties go to the higher turnout \
@@ -88,7 +88,7 @@ def render_team_board(
             header,
             _section(
                 f"No teams in <#{channel_id}> yet. Admins make them with "
-                "`/leader-quiz team add <name> @person …` or `/leader-quiz team sync <name> @group`."
+                "`/leader-quiz team add &lt;name&gt; @person …` or `/leader-quiz team sync &lt;name&gt; @group`."
             ),
         ]
     lines = [standing_line(row) for row in rows[:MAX_BOARD_ROWS]]
@@ -99,14 +99,14 @@ def render_team_board(
         note += f" You are in *{escape(viewer_team)}*."
     blocks.append(_context(note))
     text = f"Teams ({label}): " + ", ".join(
-        f"{row.rank}. {row.name} {score_text(row)}" for row in rows[:MAX_BOARD_ROWS]
+        f"{row.rank}. {escape(row.name)} {score_text(row)}" for row in rows[:MAX_BOARD_ROWS]
     )
     return text, blocks
 
 
 def render_team_list(*, channel_id: str, teams: Sequence[TeamView]) -> tuple[str, list[Block]]:
     if not teams:
-        text = f"No teams in <#{channel_id}> yet. Make one: `/leader-quiz team add <name> @person …`"
+        text = f"No teams in <#{channel_id}> yet. Make one: `/leader-quiz team add &lt;name&gt; @person …`"
         return text, [_section(text)]
     lines = [
         f"• *{escape(team.name)}* ({len(team.members)}): "
@@ -156,5 +156,5 @@ def render_season_recap(
     )
     winner = f"top: <@{top[0].user_id}>" if top else "no answers"
     if teams:
-        winner += f"; top team: {teams[0].name}"
+        winner += f"; top team: {escape(teams[0].name)}"
     return f"{label} season recap ({winner})", blocks

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.question import render_closed_question, render_daily_question
 from bot.clock import Clock
-from bot.slack_client import CHANNEL_ERRORS
+from bot.services.delivery import Claimed, Result, deliver_once
 from content import Bank
 from db.engine import Database
 from db.models import Post
@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 METADATA_EVENT = "leader_quiz_daily_question"
 # A claim older than this whose claimer never stored a message ts is taken over.
 DEFAULT_STALE_CLAIM = dt.timedelta(seconds=60)
-POST_ATTEMPTS = 4
-HISTORY_PAGES = 10
 
 
 class PostStatus(Enum):
@@ -53,10 +51,6 @@ class PostOutcome:
     question_id: str | None = None
     message_ts: str | None = None
     error: str | None = None
-
-
-class _LookupFailed(Exception):
-    """conversations.history failed, so we cannot tell whether the message is there."""
 
 
 class DailyPoster:
@@ -156,43 +150,31 @@ class DailyPoster:
         lesson = self.bank.lesson(question.lesson_id)
         assert lesson is not None
         text, blocks = render_daily_question(post_id=post_id, question=question, lesson=lesson)
-        metadata = {
-            "event_type": METADATA_EVENT,
-            "event_payload": {"post_id": post_id, "quiz_day": post.quiz_day.isoformat()},
-        }
-        message_ts: str | None = None
-        for attempt in range(POST_ATTEMPTS):
-            if attempt > 0:
-                self.sleep(min(2.0**attempt, 10.0))
-                if not self._still_ours(post):
-                    logger.warning("post %s was taken over by another replica; stopping", post_id)
-                    return PostOutcome(PostStatus.IN_PROGRESS, post_id, question_id)
-            if look_first or attempt > 0:
-                try:
-                    message_ts = self._find_posted(post)
-                except _LookupFailed:
-                    continue  # never post blind when the message may already be there
-                if message_ts:
-                    break
-            try:
-                response = self.posting_client.chat_postMessage(
-                    channel=post.channel_id, text=text, blocks=blocks, metadata=metadata, unfurl_links=False
-                )
-                message_ts = response["ts"]
-                break
-            except SlackApiError as error:
-                code = error.response.get("error") or f"http_{error.response.status_code}"
-                if code in CHANNEL_ERRORS:
-                    return self._refuse(post, code)
-                logger.warning(
-                    "chat.postMessage to %s failed (%s), attempt %d", post.channel_id, code, attempt + 1
-                )
-            except (urllib.error.URLError, OSError, TimeoutError) as error:
-                logger.warning(
-                    "chat.postMessage to %s failed (%s), attempt %d", post.channel_id, error, attempt + 1
-                )
-        if message_ts is None:
-            return PostOutcome(PostStatus.FAILED, post_id, question_id, error="Slack unreachable")
+        delivered = deliver_once(
+            client=self.client,
+            posting_client=self.posting_client,
+            claimed=Claimed(
+                channel_id=post.channel_id,
+                event_type=METADATA_EVENT,
+                key="post_id",
+                value=post_id,
+                claimed_at=post.claimed_at,
+                extra={"quiz_day": post.quiz_day.isoformat()},
+            ),
+            text=text,
+            blocks=blocks,
+            still_ours=lambda: self._still_ours(post),
+            look_first=look_first,
+            look_back=self.stale_claim + dt.timedelta(minutes=5),
+            sleep=self.sleep,
+        )
+        if delivered.result is Result.REFUSED:
+            return self._refuse(post, delivered.error or "refused")
+        if delivered.result is Result.TAKEN_OVER:
+            return PostOutcome(PostStatus.IN_PROGRESS, post_id, question_id)
+        if delivered.result is Result.FAILED or delivered.ts is None:
+            return PostOutcome(PostStatus.FAILED, post_id, question_id, error=delivered.error)
+        message_ts = delivered.ts
         # One transaction closes the earlier questions and opens this one, so a channel never
         # has two open at once (an answer to today must not find yesterday still open).
         with self.db.writing() as session:
@@ -214,35 +196,6 @@ class DailyPoster:
     def _still_ours(self, post: Post) -> bool:
         with self.db.reading() as session:
             return post_queries.holds_claim(session=session, post_id=post.id, claimed_at=post.claimed_at)
-
-    def _find_posted(self, post: Post) -> str | None:
-        """The ts of a message Slack already accepted for this post, found by its metadata
-        (paging back to shortly before the claim); raises _LookupFailed if Slack can't say."""
-        oldest = (post.claimed_at - self.stale_claim - dt.timedelta(minutes=5)).timestamp()
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            try:
-                response = self.client.conversations_history(
-                    channel=post.channel_id,
-                    oldest=f"{oldest:.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            except (SlackApiError, urllib.error.URLError, OSError) as error:
-                logger.warning("conversations.history for %s failed: %s", post.channel_id, error)
-                raise _LookupFailed from error
-            for message in response.get("messages", []):
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == METADATA_EVENT and str(payload.get("post_id")) == str(
-                    post.id
-                ):
-                    return message.get("ts")
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not response.get("has_more") or not cursor:
-                return None
-        raise _LookupFailed("too many messages to search")
 
     def _refuse(self, post: Post, code: str) -> PostOutcome:
         with self.db.writing() as session:

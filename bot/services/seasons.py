@@ -8,8 +8,9 @@ new claimer first looks for the message in `conversations.history` by its metada
 
 When: a channel with a schedule (not flagged) gets the recap of the month before its local
 today, from the schedule's time of day on the 1st and for the first RECAP_WINDOW_DAYS days
-of the month, only if that month had quiz days. Only the most recent finished month is
-ever recapped: a channel that was quiet last month gets no recap of older months.
+of the month, only if that month had quiz days and someone answered one of them (there
+is nobody to show otherwise). Only the most recent finished month is ever recapped: a
+channel that was quiet last month gets no recap of older months.
 """
 
 from __future__ import annotations
@@ -17,19 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.teams import RECAP_PEOPLE, render_season_recap
 from bot.clock import Clock
-from bot.services.posting import DEFAULT_STALE_CLAIM, HISTORY_PAGES, POST_ATTEMPTS
+from bot.services.delivery import Claimed, Result, deliver_once
+from bot.services.posting import DEFAULT_STALE_CLAIM
 from bot.services.reports import period_bounds
-from bot.slack_client import CHANNEL_ERRORS
 from content import Bank
 from db.engine import Database
 from db.models import Schedule, SeasonPost
@@ -60,10 +59,6 @@ def recap_due_month(schedule: Schedule, now: dt.datetime) -> dt.date | None:
     if now < opens or local.date() >= first + dt.timedelta(days=RECAP_WINDOW_DAYS):
         return None
     return previous_month(local.date())
-
-
-class _LookupFailed(Exception):
-    """conversations.history failed, so we cannot tell whether the recap is there."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,9 @@ class SeasonRecaps:
                         found.append(_Due(schedule.team_id, schedule.channel_id, month, existing))
                     continue
                 start, end = period_bounds("month", month)
-                if team_queries.count_quiz_days(
+                # Answers exist only on quiz days: a month without quiz days, or whose
+                # questions nobody answered, has no top people or teams to show.
+                if team_queries.count_answers(
                     session=session,
                     team_id=schedule.team_id,
                     channel_id=schedule.channel_id,
@@ -201,47 +198,32 @@ class SeasonRecaps:
 
     def _deliver(self, claimed: _Claimed, *, look_first: bool) -> bool:
         text, blocks = self._render(claimed)
-        metadata = {
-            "event_type": METADATA_EVENT,
-            "event_payload": {"season_post_id": claimed.id, "month": claimed.month.isoformat()},
-        }
-        message_ts: str | None = None
-        for attempt in range(POST_ATTEMPTS):
-            if attempt > 0:
-                self.sleep(min(2.0**attempt, 10.0))
-                if not self._still_ours(claimed):
-                    logger.warning("recap %s was taken over by another replica; stopping", claimed.id)
-                    return False
-            if look_first or attempt > 0:
-                try:
-                    message_ts = self._find_posted(claimed)
-                except _LookupFailed:
-                    continue  # never post blind when the recap may already be there
-                if message_ts:
-                    break
-            try:
-                response = self.posting_client.chat_postMessage(
-                    channel=claimed.channel_id,
-                    text=text,
-                    blocks=blocks,
-                    metadata=metadata,
-                    unfurl_links=False,
-                )
-                message_ts = response["ts"]
-                break
-            except SlackApiError as error:
-                code = error.response.get("error") or f"http_{error.response.status_code}"
-                if code in CHANNEL_ERRORS:
-                    self._refuse(claimed, code)
-                    return False
-                logger.warning("recap to %s failed (%s), attempt %d", claimed.channel_id, code, attempt + 1)
-            except (urllib.error.URLError, OSError, TimeoutError) as error:
-                logger.warning("recap to %s failed (%s), attempt %d", claimed.channel_id, error, attempt + 1)
-        if message_ts is None:
-            return False  # the claim stays; it is resumed after the stale window
+        delivered = deliver_once(
+            client=self.client,
+            posting_client=self.posting_client,
+            claimed=Claimed(
+                channel_id=claimed.channel_id,
+                event_type=METADATA_EVENT,
+                key="season_post_id",
+                value=claimed.id,
+                claimed_at=claimed.claimed_at,
+                extra={"month": claimed.month.isoformat()},
+            ),
+            text=text,
+            blocks=blocks,
+            still_ours=lambda: self._still_ours(claimed),
+            look_first=look_first,
+            look_back=self.stale_claim + dt.timedelta(minutes=5),
+            sleep=self.sleep,
+        )
+        if delivered.result is Result.REFUSED:
+            self._refuse(claimed, delivered.error or "refused")
+            return False
+        if delivered.result is not Result.POSTED or delivered.ts is None:
+            return False  # taken over, or Slack unreachable: the claim is resumed after the stale window
         with self.db.writing() as session:
             team_queries.mark_season_posted(
-                session=session, season_post_id=claimed.id, message_ts=message_ts, now=self.clock.now()
+                session=session, season_post_id=claimed.id, message_ts=delivered.ts, now=self.clock.now()
             )
         logger.info("posted the %s recap to %s", f"{claimed.month:%Y-%m}", claimed.channel_id)
         return True
@@ -251,34 +233,6 @@ class SeasonRecaps:
             return team_queries.holds_season_claim(
                 session=session, season_post_id=claimed.id, claimed_at=claimed.claimed_at
             )
-
-    def _find_posted(self, claimed: _Claimed) -> str | None:
-        """The ts of a recap Slack already accepted for this row, found by its metadata."""
-        oldest = (claimed.claimed_at - self.stale_claim - dt.timedelta(minutes=5)).timestamp()
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            try:
-                response = self.client.conversations_history(
-                    channel=claimed.channel_id,
-                    oldest=f"{oldest:.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            except (SlackApiError, urllib.error.URLError, OSError) as error:
-                logger.warning("conversations.history for %s failed: %s", claimed.channel_id, error)
-                raise _LookupFailed from error
-            for message in response.get("messages", []):
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == METADATA_EVENT and str(payload.get("season_post_id")) == str(
-                    claimed.id
-                ):
-                    return message.get("ts")
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not response.get("has_more") or not cursor:
-                return None
-        raise _LookupFailed("too many messages to search")
 
     def _refuse(self, claimed: _Claimed, code: str) -> None:
         with self.db.writing() as session:

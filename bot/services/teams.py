@@ -27,8 +27,8 @@ GROUP_MENTION = re.compile(r"^<!subteam\^([A-Z0-9]{1,24})(?:\|[^>]*)?>$")
 NAME = re.compile(r"^\w[\w .'\-]*$")
 
 USAGE = (
-    "Usage: `/leader-quiz team add <name> @person …`, `team remove <name> [@person …]`, "
-    "`team sync <name> @group`, `team list`."
+    "Usage: `/leader-quiz team add &lt;name&gt; @person …`, `team remove &lt;name&gt; [@person …]`, "
+    "`team sync &lt;name&gt; @group`, `team list`."
 )
 UNCHANGED = "Nothing was changed."
 
@@ -86,7 +86,7 @@ def parse_users(tokens: list[str]) -> list[str]:
 def parse_group(tokens: list[str]) -> str:
     if len(tokens) != 1:
         what = "no user group named" if not tokens else f"`{escape(clip(' '.join(tokens), 60))}` is not one"
-        raise BadInput(f"{what}: `team sync <name> @group` takes exactly one user group")
+        raise BadInput(f"{what}: `team sync &lt;name&gt; @group` takes exactly one user group")
     match = GROUP_MENTION.match(tokens[0])
     if match is None:
         raise BadInput(f"`{escape(clip(tokens[0], 40))}` is not a mention of a user group")

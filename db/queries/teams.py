@@ -355,6 +355,21 @@ def count_quiz_days(
     )
 
 
+def count_answers(
+    *, session: Session, team_id: str, channel_id: str, start: dt.date | None, end: dt.date | None
+) -> int:
+    """The channel's daily answers on quiz days in [start, end] (None: unbounded)."""
+    return int(
+        session.execute(
+            select(func.count(Answer.id)).where(
+                Answer.team_id == team_id,
+                Answer.channel_id == channel_id,
+                *_day_bounds(Answer.quiz_day, start, end),
+            )
+        ).scalar_one()
+    )
+
+
 def team_totals(
     *, session: Session, team_id: str, channel_id: str, start: dt.date | None, end: dt.date | None
 ) -> list[TeamTotals]:

@@ -65,7 +65,12 @@ command_texts = st.one_of(
     st.lists(words, max_size=6).map(" ".join),
     st.lists(st.one_of(words, st.text(max_size=12)), max_size=5).map(" ".join),
 )
-ids = st.one_of(st.sampled_from(["U1", "UADMIN", "UOWNER", "W9"]), st.text(max_size=30))
+# Mostly well-formed ids (so requests reach the listeners), sometimes anything at all.
+ids = st.one_of(
+    st.sampled_from(["U1", "UADMIN", "UOWNER", "W9"]),
+    st.from_regex(r"[UW][A-Z0-9]{1,12}", fullmatch=True),
+    st.text(max_size=30),
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (
@@ -95,7 +100,11 @@ def test_fuzz_slash_commands(
     caplog.set_level(logging.WARNING)
 
     @FUZZ
-    @given(text=command_texts, user=ids, channel=st.one_of(st.just("CFUZZ"), st.text(max_size=20)))
+    @given(
+        text=command_texts,
+        user=ids,
+        channel=st.one_of(st.just("CFUZZ"), st.just("CFUZZ2"), st.text(max_size=20)),
+    )
     def run(text: str, user: str, channel: str) -> None:
         check(slack.command(text, user=user or "U1", channel=channel))
 

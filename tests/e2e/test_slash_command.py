@@ -27,7 +27,15 @@ def text_of(fake: FakeSlack, key: str) -> str:
 def test_help_and_unknown_word(slack: SlackSender, fake_slack: FakeSlack) -> None:
     assert slack.command("help", user="U1", channel=CHANNEL, key="help").status_code == 200
     helped = text_of(fake_slack, "help")
-    for word in ("practice", "stats", "leaderboard", "schedule", "lessons"):
+    for word in (
+        "practice",
+        "stats",
+        "leaderboard",
+        "schedule",
+        "lessons",
+        "teams",
+        "per member per quiz day",
+    ):
         assert word in helped
     slack.command("frobnicate now", user="U1", channel=CHANNEL, key="unknown")
     unknown = text_of(fake_slack, "unknown")

@@ -3,6 +3,7 @@ by turnout then name; fair whatever a team's size."""
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 from hypothesis import given
@@ -122,5 +123,5 @@ def test_ranking_is_ordered_and_complete(teams: list, days: int) -> None:
     ranked = rank_teams(entries, quiz_days=days)
     assert [r.rank for r in ranked] == list(range(1, len(entries) + 1))
     assert sorted(r.name for r in ranked) == sorted(e.name for e in entries)
-    for above, below in zip(ranked, ranked[1:], strict=False):
+    for above, below in itertools.pairwise(ranked):
         assert (above.exact_score, above.exact_turnout) >= (below.exact_score, below.exact_turnout)
