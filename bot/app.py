@@ -24,7 +24,11 @@ def create_app(runtime: Runtime) -> App:
         # so a Slack hiccup at boot does not keep the bot (and /healthz) down.
         token_verification_enabled=False,
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
+        # Button clicks are graded on the request thread and acked when done (a few ms; the
+        # reply goes out through the outbox). That avoids Bolt's hand-off to an executor whose
+        # request thread polls for the ack every 10 ms. Slow work (slash commands, App Home)
+        # is acked first and runs as a lazy listener.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.bolt"),

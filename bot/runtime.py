@@ -40,6 +40,10 @@ class Runtime:
     def now(self) -> dt.datetime:
         return self.clock.now()
 
+    def __deepcopy__(self, memo: dict) -> Runtime:
+        # Bolt deep-copies the context for lazy listeners; the runtime is shared, not copied.
+        return self
+
     def close(self) -> None:
         self.scheduler.stop()
         self.refresher.stop()

@@ -4,6 +4,8 @@ practice answers (lesson progress only, never streaks or leaderboards)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from bot.blocks.question import (
@@ -17,6 +19,7 @@ from bot.clock import Clock
 from bot.services.replies import NOT_AVAILABLE, Reply
 from content import Bank
 from db.engine import Database
+from db.models import Post
 from db.queries import posts as post_queries
 from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer, record_history
 from db.queries.stats import mastered_questions
@@ -50,19 +53,40 @@ def parse_practice_value(value: str) -> tuple[str, int, str] | None:
     return parts[1], int(parts[2]), parts[3]
 
 
+POST_CACHE_SECONDS = 2.0
+
+
 class Answering:
     def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
         self.db = db
         self.bank = bank
         self.clock = clock
+        # Post rows read by recent clicks. A stale entry is harmless: the answer's own
+        # transaction re-checks that the post is still open.
+        self._posts: dict[int, tuple[float, Post | None]] = {}
+        self._posts_lock = threading.Lock()
+
+    def _post(self, post_id: int) -> Post | None:
+        now = time.monotonic()
+        with self._posts_lock:
+            cached = self._posts.get(post_id)
+        if cached is not None and now - cached[0] < POST_CACHE_SECONDS:
+            return cached[1]
+        with self.db.reading() as session:
+            post = post_queries.get_post(session=session, post_id=post_id)
+        if post is not None and post.status in (post_queries.OPEN, post_queries.CLOSED):
+            with self._posts_lock:
+                if len(self._posts) > 1000:
+                    self._posts.clear()
+                self._posts[post_id] = (now, post)
+        return post
 
     def answer_daily(self, *, team_id: str, channel_id: str, user_id: str, value: str) -> DailyResult:
         parsed = parse_daily_value(value)
         if parsed is None:
             return DailyResult(NOT_AVAILABLE)
         post_id, letter = parsed
-        with self.db.reading() as session:
-            post = post_queries.get_post(session=session, post_id=post_id)
+        post = self._post(post_id)
         if post is None or post.team_id != team_id or post.channel_id != channel_id:
             return DailyResult(NOT_AVAILABLE)
         question = self.bank.question(post.question_id)

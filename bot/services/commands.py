@@ -42,6 +42,9 @@ class CommandRunner:
             "team": self.team,
         }
 
+    def __deepcopy__(self, memo: dict) -> CommandRunner:
+        return self  # shared by every request (Bolt copies the context for lazy listeners)
+
     def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
         words = (text or "").strip()[:MAX_TEXT].split()
         name = words[0].lower() if words else ""

@@ -63,13 +63,14 @@ class CountRefresher:
         self._try_refresh(post_id)
 
     def _try_refresh(self, post_id: int) -> None:
-        now = self.clock.now()
         with self.db.writing() as session:
+            # Read the clock only once we hold the transaction (and, on SQLite, the write
+            # lock): a `now` taken before waiting would open the window early.
+            now = self.clock.now()
             claimed = post_queries.claim_count_refresh(
                 session=session, post_id=post_id, now=now, window=self.window
             )
             post = post_queries.get_post(session=session, post_id=post_id)
-            answered = post_queries.answer_counts(session=session, post_id=post_id)[0] if claimed else 0
         if post is None or post.status != post_queries.OPEN:
             return
         if not claimed:
@@ -81,24 +82,24 @@ class CountRefresher:
             return
         with self._lock:
             self._not_before[post_id] = now + self.window
+        channel_id, ts, question_id = post.channel_id, post.message_ts, post.question_id
         self.outbox.submit(
-            lambda: self._update_message(
-                post_id, post.channel_id, post.message_ts, post.question_id, answered
-            ),
+            lambda: self._spaced_update(post_id, channel_id, ts, question_id),
             f"answer count of post {post_id}",
         )
 
-    def _spaced_update(
-        self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int
-    ) -> None:
-        """Send a claimed update, never sooner than a window after this process's last one for
-        the same message (the outbox may have delayed the previous send)."""
+    def _spaced_update(self, post_id: int, channel_id: str, ts: str | None, question_id: str) -> None:
+        """Send a claimed update no sooner than a window after this process's last one for the
+        message (the outbox may have delayed that one), with the count read just before
+        sending, so the message never shows an older count than a previous update did."""
         with self._lock:
             ready_at = self._last_sent.get(post_id, 0.0) + self.window.total_seconds()
             wait = ready_at - time.monotonic()
             self._last_sent[post_id] = max(time.monotonic(), ready_at)
         if wait > 0:
             time.sleep(wait)
+        with self.db.reading() as session:
+            answered = post_queries.answer_counts(session=session, post_id=post_id)[0]
         self._update_message(post_id, channel_id, ts, question_id, answered)
 
     def _update_message(

@@ -1,4 +1,5 @@
-"""`/leader-quiz …`: ack at once, then answer privately through the response_url."""
+"""`/leader-quiz …`: ack at once, then (lazily, off the request) answer privately through the
+response_url."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from bot.runtime import Runtime
 from bot.services.commands import CommandRunner
 
 
-def handle_leader_quiz(ack: Ack, command: dict, context: BoltContext, client: WebClient) -> None:
+def ack_leader_quiz(ack: Ack) -> None:
     ack()
+
+
+def handle_leader_quiz(command: dict, context: BoltContext, client: WebClient) -> None:
     runtime: Runtime = context["runtime"]
     runner: CommandRunner = context["commands"]
     team_id = command.get("team_id") or context.team_id or ""

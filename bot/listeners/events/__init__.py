@@ -2,8 +2,8 @@
 
 from slack_bolt import App
 
-from bot.listeners.events.app_home_opened import handle_app_home_opened
+from bot.listeners.events.app_home_opened import ack_event, handle_app_home_opened
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_app_home_opened)
+    app.event("app_home_opened")(ack=ack_event, lazy=[handle_app_home_opened])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.home import render_home_unavailable
 from bot.runtime import Runtime
 from bot.services.home import home_view
 from db.engine import is_unavailable
+
+
+def ack_event(ack: Ack) -> None:
+    ack()
 
 
 def handle_app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
