@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
@@ -70,7 +71,6 @@ def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.logging_setup import configure_logging
     from content import ContentError
-    from db.migrate import upgrade
 
     try:
         settings = load_settings()
@@ -85,12 +85,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ContentError as error:
         print("\n".join(error.problems), file=sys.stderr)
         return _fail("the question bank is invalid; fix the lines above (leader-quiz content check)")
-    try:
-        upgrade(settings.database_url)
-    except Exception as error:
-        return _fail(
-            f"cannot migrate the database at DATABASE_URL: {type(error).__name__}: {error}".splitlines()[0]
-        )
+    # Migrate in a child process: alembic and the engine then never sit in the gunicorn
+    # master (nor, through fork, in the worker), which keeps an idle replica small.
+    migrated = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], stdout=subprocess.DEVNULL)
+    if migrated.returncode != 0:
+        return _fail("the database at DATABASE_URL could not be migrated (see above)")
     from bot.server import serve
 
     serve(settings)

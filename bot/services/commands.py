@@ -8,7 +8,14 @@ import secrets
 from collections.abc import Callable
 
 from bot.blocks.question import render_practice_question
-from bot.blocks.reports import format_when, render_help, render_leaderboard, render_lessons, render_stats
+from bot.blocks.reports import (
+    MAX_LEADERBOARD_ROWS,
+    format_when,
+    render_help,
+    render_leaderboard,
+    render_lessons,
+    render_stats,
+)
 from bot.runtime import Runtime
 from bot.schedule_spec import ScheduleError, parse_schedule
 from bot.services.posting import PostStatus
@@ -101,7 +108,13 @@ class CommandRunner:
         if period not in PERIODS or len(words) > 1:
             return Reply.plain(f"`{' '.join(words)[:20]}` is not a period: use week, month or all.")
         report = self.rt.reports.leaderboard(
-            team_id=team_id, channel_id=channel_id, period=period, now=self.rt.now(), by=by
+            team_id=team_id,
+            channel_id=channel_id,
+            period=period,
+            now=self.rt.now(),
+            by=by,
+            limit=MAX_LEADERBOARD_ROWS,
+            viewer=user_id,
         )
         return Reply(*render_leaderboard(report, viewer=user_id))
 

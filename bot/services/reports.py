@@ -123,6 +123,7 @@ class Reports:
         now: dt.datetime,
         limit: int | None = None,
         by: str = "correct",
+        viewer: str | None = None,
     ) -> LeaderboardReport:
         today = self.channel_today(team_id=team_id, channel_id=channel_id, now=now)
         start, end = period_bounds(period, today)

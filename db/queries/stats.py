@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Answer, QuestionHistory, UserStats
+from db.models import Answer, Post, QuestionHistory, UserStats
 from db.queries.answers import stats_state
-from db.queries.posts import closed_days, quiz_days_since
-from db.streaks import StreakState, effective_state
+from db.queries.posts import CLAIMED, CLOSED, closed_days, quiz_days_since
+from db.streaks import effective_state
 
 MIN_ANSWERS_FOR_ACCURACY = 5
 
@@ -89,19 +89,18 @@ def leaderboard(
     end: dt.date | None = None,
     limit: int | None = None,
     by: str = "correct",
+    viewer: str | None = None,
 ) -> list[RankedRow]:
     """Ranked by correct answers in the period, then current streak, then accuracy, then
     user ID (`by="accuracy"`: accuracy first, among people with enough answers).
-    `start`/`end` bound the quiz days (inclusive); None means all time."""
+    `start`/`end` bound the quiz days (inclusive); None means all time. With `limit`, the
+    top rows only, plus `viewer`'s own row wherever it ranks. Ranking happens in SQL, so a
+    channel of 10,000 people costs a sort in the database, not 10,000 Python objects."""
     if start is None and end is None:
-        statement = select(
-            UserStats.user_id,
-            UserStats.correct,
-            UserStats.answered,
-            UserStats.current_streak,
-            UserStats.longest_streak,
-            UserStats.last_answered_day,
-            UserStats.freezes_held,
+        totals = select(
+            UserStats.user_id.label("user_id"),
+            UserStats.correct.label("correct"),
+            UserStats.answered.label("answered"),
         ).where(UserStats.team_id == team_id, UserStats.channel_id == channel_id, UserStats.answered > 0)
     else:
         conditions = [Answer.team_id == team_id, Answer.channel_id == channel_id]
@@ -109,7 +108,7 @@ def leaderboard(
             conditions.append(Answer.quiz_day >= start)
         if end is not None:
             conditions.append(Answer.quiz_day <= end)
-        period = (
+        totals = (
             select(
                 Answer.user_id.label("user_id"),
                 func.sum(case((Answer.correct, 1), else_=0)).label("correct"),
@@ -117,51 +116,62 @@ def leaderboard(
             )
             .where(*conditions)
             .group_by(Answer.user_id)
-            .subquery()
         )
-        statement = select(
+    period = totals.subquery("period")
+    # For each quiz day of the channel: how many later quiz days have closed. A user whose
+    # last answer was on day D has missed exactly that many (freezes may cover them).
+    closed = case((Post.status == CLOSED, 1), else_=0)
+    days = (
+        select(
+            Post.quiz_day.label("quiz_day"),
+            func.sum(closed).over(order_by=Post.quiz_day.desc(), rows=(None, -1)).label("misses_after"),
+        )
+        .where(Post.team_id == team_id, Post.channel_id == channel_id, Post.status != CLAIMED)
+        .subquery("days")
+    )
+    misses = func.coalesce(days.c.misses_after, 0)
+    current = case((misses <= UserStats.freezes_held, UserStats.current_streak), else_=0)
+    accuracy = period.c.correct * 1.0 / period.c.answered
+    if by == "accuracy":
+        order = (accuracy.desc(), period.c.correct.desc(), current.desc(), period.c.user_id)
+    else:
+        order = (period.c.correct.desc(), current.desc(), accuracy.desc(), period.c.user_id)
+    ranked = (
+        select(
             period.c.user_id,
             period.c.correct,
             period.c.answered,
-            UserStats.current_streak,
-            UserStats.longest_streak,
-            UserStats.last_answered_day,
-            UserStats.freezes_held,
-        ).join(
+            current.label("current_streak"),
+            UserStats.longest_streak.label("longest_streak"),
+            func.row_number().over(order_by=order).label("rank"),
+        )
+        .join(
             UserStats,
             (UserStats.team_id == team_id)
             & (UserStats.channel_id == channel_id)
             & (UserStats.user_id == period.c.user_id),
         )
-    days = closed_days(session=session, team_id=team_id, channel_id=channel_id)
-    rows = []
-    for row in session.execute(statement):
-        misses = _closed_after(days, row.last_answered_day)
-        state = StreakState(current=row.current_streak, freezes_held=row.freezes_held or 0)
-        current = effective_state(state, closed_since=misses).current
-        rows.append((row.user_id, int(row.correct), int(row.answered), current, int(row.longest_streak)))
-
-    def accuracy(item: tuple) -> float:
-        return item[1] / item[2] if item[2] else 0.0
-
+        .outerjoin(days, days.c.quiz_day == UserStats.last_answered_day)
+    )
     if by == "accuracy":
-        minimum = MIN_ANSWERS_FOR_ACCURACY
-        rows = [item for item in rows if item[2] >= minimum]
-        rows.sort(key=lambda item: (-accuracy(item), -item[1], -item[3], item[0]))
-    else:
-        rows.sort(key=lambda item: (-item[1], -item[3], -accuracy(item), item[0]))
+        ranked = ranked.where(period.c.answered >= MIN_ANSWERS_FOR_ACCURACY)
+    ranked_rows = ranked.subquery("ranked")
+    statement = select(ranked_rows).order_by(ranked_rows.c.rank)
     if limit is not None:
-        rows = rows[:limit]
+        wanted = ranked_rows.c.rank <= limit
+        if viewer is not None:
+            wanted = wanted | (ranked_rows.c.user_id == viewer)
+        statement = statement.where(wanted)
     return [
         RankedRow(
-            rank=rank,
-            user_id=user,
-            correct=correct,
-            answered=answered,
-            current_streak=current,
-            longest_streak=longest,
+            rank=int(row.rank),
+            user_id=row.user_id,
+            correct=int(row.correct),
+            answered=int(row.answered),
+            current_streak=int(row.current_streak),
+            longest_streak=int(row.longest_streak),
         )
-        for rank, (user, correct, answered, current, longest) in enumerate(rows, start=1)
+        for row in session.execute(statement)
     ]
 
 

@@ -212,3 +212,20 @@ def test_reports_resolve_the_period_in_the_channels_zone(db: Database) -> None:
     assert payload["period"] == "week" and payload["channel"] == "CAKL"
     assert [row["user"] for row in payload["rows"]] == ["UY", "UZ"]
     assert [row["rank"] for row in payload["rows"]] == [1, 2]
+
+
+def test_top_rows_plus_the_viewer_wherever_they_rank(database_url: str) -> None:
+    with database(database_url) as db:
+        days = [dt.date(2026, 11, 2) + dt.timedelta(days=n) for n in range(3)]
+        posts = [post_day(db, channel="CTOP", day=day) for day in days]
+        for n in range(20):  # U00 gets 0 right ... U19 gets 3 right (n // 5 rounds down)
+            for index, post_id in enumerate(posts):
+                answer(db, post_id=post_id, user=f"U{n:02d}", correct=index < n // 5)
+        with db.reading() as session:
+            full = leaderboard(session=session, team_id=TEAM, channel_id="CTOP")
+            top = leaderboard(session=session, team_id=TEAM, channel_id="CTOP", limit=5, viewer="U01")
+        assert [r.rank for r in full] == list(range(1, 21))
+        assert top[:5] == full[:5]
+        [mine] = [r for r in top if r.user_id == "U01"]
+        assert mine == next(r for r in full if r.user_id == "U01") and mine.rank > 5
+        assert len(top) == 6
