@@ -151,6 +151,21 @@ class UserStats(Base):
     freeze_progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class PeriodTotal(Base):
+    """Running totals per person per week and month (by quiz day), kept on every answer so
+    week and month leaderboards never re-aggregate the period's answers."""
+
+    __tablename__ = "period_totals"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "week" | "month"
+    period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class QuestionHistory(Base):
     """What a user has done with one question, daily or practice: drives lesson progress
     and the practice order."""

@@ -12,7 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Answer, Post, QuestionHistory, UserStats, UTCDateTime
+from db.models import Answer, PeriodTotal, Post, QuestionHistory, UserStats, UTCDateTime
+from db.queries.periods import MONTH, WEEK, month_start, week_start
 from db.streaks import StreakState, apply_answer
 
 
@@ -40,6 +41,7 @@ _answers = Answer.__table__
 _posts = Post.__table__
 _stats = UserStats.__table__
 _history = QuestionHistory.__table__
+_periods = PeriodTotal.__table__
 
 
 class _Statements:
@@ -93,6 +95,22 @@ class _Statements:
                 freezes_used=bindparam("new_used"),
                 freeze_progress=bindparam("new_progress"),
             )
+        )
+        period = insert(_periods).values(
+            team_id=bindparam("team_id"),
+            channel_id=bindparam("channel_id"),
+            period=bindparam("period"),
+            period_start=bindparam("period_start"),
+            user_id=bindparam("user_id"),
+            answered=1,
+            correct=bindparam("add_correct"),
+        )
+        self.count_period = period.on_conflict_do_update(
+            index_elements=["team_id", "channel_id", "period", "period_start", "user_id"],
+            set_={
+                "answered": _periods.c.answered + 1,
+                "correct": _periods.c.correct + period.excluded.correct,
+            },
         )
         history = insert(_history).values(
             team_id=bindparam("team_id"),
@@ -185,6 +203,13 @@ def record_answer(
             "new_used": state.freezes_used,
             "new_progress": state.freeze_progress,
         },
+    )
+    session.execute(
+        statements.count_period,
+        [
+            {**key, "period": WEEK, "period_start": week_start(post.quiz_day), "add_correct": int(correct)},
+            {**key, "period": MONTH, "period_start": month_start(post.quiz_day), "add_correct": int(correct)},
+        ],
     )
     record_history(
         session=session,

@@ -210,6 +210,18 @@ def closed_days(*, session: Session, team_id: str, channel_id: str) -> list[dt.d
     )
 
 
+def latest_closed_days(*, session: Session, team_id: str, channel_id: str, count: int) -> list[dt.date]:
+    """The channel's `count` most recent closed quiz days, newest first."""
+    return list(
+        session.execute(
+            select(Post.quiz_day)
+            .where(Post.team_id == team_id, Post.channel_id == channel_id, Post.status == CLOSED)
+            .order_by(Post.quiz_day.desc())
+            .limit(count)
+        ).scalars()
+    )
+
+
 def quiz_days_since(*, session: Session, team_id: str, channel_id: str, since: dt.date) -> int:
     """How many questions the channel has had (open or closed) on or after `since`."""
     return session.execute(

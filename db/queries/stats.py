@@ -7,13 +7,14 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from db.models import Answer, Post, QuestionHistory, UserStats
+from db.models import Answer, PeriodTotal, QuestionHistory, UserStats
 from db.queries.answers import stats_state
-from db.queries.posts import CLAIMED, CLOSED, closed_days, quiz_days_since
-from db.streaks import effective_state
+from db.queries.periods import stored_period
+from db.queries.posts import closed_days, latest_closed_days, quiz_days_since
+from db.streaks import MAX_FREEZES, effective_state
 
 MIN_ANSWERS_FOR_ACCURACY = 5
 
@@ -53,6 +54,19 @@ class RankedRow:
 def _closed_after(days: list[dt.date], day: dt.date | None) -> int:
     """How many of the sorted `days` fall after `day`."""
     return 0 if day is None else len(days) - bisect.bisect_right(days, day)
+
+
+def _effective_current_sql(latest_closed: list[dt.date]) -> ColumnElement:
+    """The current streak as shown now, in SQL: a user who has missed `m` closed quiz days
+    since their last answer keeps their streak only if they hold at least `m` freezes. With
+    the channel's latest closed days c1 > c2 > c3, "missed at most k" is "last answer on or
+    after c(k+1)", so no per-user count is needed."""
+    last = UserStats.last_answered_day
+    kept = []
+    for held in range(MAX_FREEZES + 1):
+        missed_at_most_held = true() if held >= len(latest_closed) else last >= latest_closed[held]
+        kept.append(and_(UserStats.freezes_held >= held, missed_at_most_held))
+    return case((or_(*kept), UserStats.current_streak), else_=0)
 
 
 def user_stats(*, session: Session, team_id: str, channel_id: str, user_id: str) -> StatsView:
@@ -102,6 +116,17 @@ def leaderboard(
             UserStats.correct.label("correct"),
             UserStats.answered.label("answered"),
         ).where(UserStats.team_id == team_id, UserStats.channel_id == channel_id, UserStats.answered > 0)
+    elif (stored := stored_period(start, end)) is not None:
+        totals = select(
+            PeriodTotal.user_id.label("user_id"),
+            PeriodTotal.correct.label("correct"),
+            PeriodTotal.answered.label("answered"),
+        ).where(
+            PeriodTotal.team_id == team_id,
+            PeriodTotal.channel_id == channel_id,
+            PeriodTotal.period == stored[0],
+            PeriodTotal.period_start == stored[1],
+        )
     else:
         conditions = [Answer.team_id == team_id, Answer.channel_id == channel_id]
         if start is not None:
@@ -118,40 +143,26 @@ def leaderboard(
             .group_by(Answer.user_id)
         )
     period = totals.subquery("period")
-    # For each quiz day of the channel: how many later quiz days have closed. A user whose
-    # last answer was on day D has missed exactly that many (freezes may cover them).
-    closed = case((Post.status == CLOSED, 1), else_=0)
-    days = (
-        select(
-            Post.quiz_day.label("quiz_day"),
-            func.sum(closed).over(order_by=Post.quiz_day.desc(), rows=(None, -1)).label("misses_after"),
-        )
-        .where(Post.team_id == team_id, Post.channel_id == channel_id, Post.status != CLAIMED)
-        .subquery("days")
+    current = _effective_current_sql(
+        latest_closed_days(session=session, team_id=team_id, channel_id=channel_id, count=MAX_FREEZES + 1)
     )
-    misses = func.coalesce(days.c.misses_after, 0)
-    current = case((misses <= UserStats.freezes_held, UserStats.current_streak), else_=0)
     accuracy = period.c.correct * 1.0 / period.c.answered
     if by == "accuracy":
         order = (accuracy.desc(), period.c.correct.desc(), current.desc(), period.c.user_id)
     else:
         order = (period.c.correct.desc(), current.desc(), accuracy.desc(), period.c.user_id)
-    ranked = (
-        select(
-            period.c.user_id,
-            period.c.correct,
-            period.c.answered,
-            current.label("current_streak"),
-            UserStats.longest_streak.label("longest_streak"),
-            func.row_number().over(order_by=order).label("rank"),
-        )
-        .join(
-            UserStats,
-            (UserStats.team_id == team_id)
-            & (UserStats.channel_id == channel_id)
-            & (UserStats.user_id == period.c.user_id),
-        )
-        .outerjoin(days, days.c.quiz_day == UserStats.last_answered_day)
+    ranked = select(
+        period.c.user_id,
+        period.c.correct,
+        period.c.answered,
+        current.label("current_streak"),
+        UserStats.longest_streak.label("longest_streak"),
+        func.row_number().over(order_by=order).label("rank"),
+    ).join(
+        UserStats,
+        (UserStats.team_id == team_id)
+        & (UserStats.channel_id == channel_id)
+        & (UserStats.user_id == period.c.user_id),
     )
     if by == "accuracy":
         ranked = ranked.where(period.c.answered >= MIN_ANSWERS_FOR_ACCURACY)
