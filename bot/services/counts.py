@@ -47,6 +47,7 @@ class CountRefresher:
         # When this process may next try for a post's slot: saves a write per click.
         self._not_before: dict[int, dt.datetime] = {}
         self._last_sent: dict[int, float] = {}  # monotonic time of the last send, per post
+        self._send_locks: dict[int, threading.Lock] = {}
         self._stopped = False
 
     def answered(self, post_id: int) -> None:
@@ -89,18 +90,19 @@ class CountRefresher:
         )
 
     def _spaced_update(self, post_id: int, channel_id: str, ts: str | None, question_id: str) -> None:
-        """Send a claimed update no sooner than a window after this process's last one for the
-        message (the outbox may have delayed that one), with the count read just before
-        sending, so the message never shows an older count than a previous update did."""
+        """Send a claimed update no sooner than a window after this process's previous send
+        for the message (the outbox may have delayed that one), with the count read just
+        before sending, so the message never shows an older count than a previous update."""
         with self._lock:
-            ready_at = self._last_sent.get(post_id, 0.0) + self.window.total_seconds()
-            wait = ready_at - time.monotonic()
-            self._last_sent[post_id] = max(time.monotonic(), ready_at)
-        if wait > 0:
-            time.sleep(wait)
-        with self.db.reading() as session:
-            answered = post_queries.answer_counts(session=session, post_id=post_id)[0]
-        self._update_message(post_id, channel_id, ts, question_id, answered)
+            send_lock = self._send_locks.setdefault(post_id, threading.Lock())
+        with send_lock:  # one send per message at a time, in claim order
+            wait = self._last_sent.get(post_id, -1e9) + self.window.total_seconds() - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self.db.reading() as session:
+                answered = post_queries.answer_counts(session=session, post_id=post_id)[0]
+            self._last_sent[post_id] = time.monotonic()
+            self._update_message(post_id, channel_id, ts, question_id, answered)
 
     def _update_message(
         self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int
