@@ -1,0 +1,1 @@
+"""Benchmarks for leader-quiz (see bench/README.md)."""

@@ -1,0 +1,99 @@
+"""The ceiling for the click burst: a bare Bolt app whose only listener acks, served by the
+same HTTP server as `leader-quiz serve` (gunicorn, one gthread worker, the same thread
+count, keep-alive and timeouts as bot/server.py's QuizServer).
+
+    python bench/bare_app.py --port 8001 --threads 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+HEALTH = b'{"status": "ok"}'
+
+
+def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token=token, base_url=api_url),
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
+        logger=logging.getLogger("bench.bare"),
+    )
+
+    def only_ack(ack: Any) -> None:
+        ack()
+
+    app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
+    app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
+    handler = SlackRequestHandler(app)
+
+    def wsgi(environ: dict, start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(HEALTH)))]
+            )
+            return [HEALTH]
+        return handler(environ, start_response)
+
+    return wsgi
+
+
+class BareServer(BaseApplication):
+    """gunicorn configured exactly as bot.server.QuizServer.load_config does."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        super().__init__()
+
+    def load_config(self) -> None:
+        config = {
+            "bind": f"{self.args.host}:{self.args.port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": self.args.threads,
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "proc_name": "leader-quiz-bare",
+            "limit_request_field_size": 16384,
+        }
+        for key, value in config.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return build_wsgi(signing_secret=self.args.secret, token=self.args.token, api_url=self.args.api_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--token", default="xoxb-bench-bare")
+    parser.add_argument("--api-url", default="http://127.0.0.1:9/api/")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    BareServer(args).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,534 @@
+"""Click burst: N distinct users click one daily question at C concurrent connections.
+
+    .venv/bin/python bench/click_burst.py --db sqlite --users 10000
+    .venv/bin/python bench/click_burst.py --db postgres --users 10000 --profile /tmp/click.svg
+
+Processes (2 cores are shared by all of them, as in production on a small box):
+  * this process: the fake Slack Web API (tests/support/fake_slack.py) and the checks;
+  * `leader-quiz serve` (gunicorn master + one gthread worker) on a fresh database, with the
+    daily question posted to the fake beforehand through the app's own DailyPoster;
+  * the ceiling: bench/bare_app.py, a Bolt app that only acks, under the same gunicorn
+    configuration (one gthread worker, same thread count);
+  * the load generator (bench/loadgen.py): asyncio, keep-alive connections, every request
+    signed as Slack signs it before the clock starts.
+
+Both servers get the same request bodies. Reported: throughput and its ratio to the ceiling,
+ack latency percentiles, private-reply latency (click sent -> chat.postEphemeral received by
+the fake), chat.update spacing, CPU seconds used per process, start time and idle memory.
+
+Correctness checks (exit 1 on failure): every click acked 200, the database holds exactly one
+answer per clicker, every clicker got exactly one graded private reply, the count on the
+channel message reaches N and never goes backwards, chat.update of the message is never
+closer than 0.9 x the window (the tolerance the e2e tests use), and the serve log has no
+ERROR record (a failing run keeps its log and prints where).
+Timing targets are printed as met / MISSED and never change the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    TEAM,
+    Checks,
+    check_serve_log,
+    children_of,
+    clean_environment,
+    cpu_seconds,
+    machine_load,
+    memory_kb,
+    percentile,
+    summary_ms,
+    target,
+    temporary_database,
+    wait_until,
+)
+
+CHANNEL = "CBURST"
+BENCH_DIR = Path(__file__).resolve().parent
+
+TARGET_RATIO = 0.5
+TARGET_P99_S = 0.100
+TARGET_REPLY_S = 10.0
+TARGET_START_S = 3.0
+TARGET_RSS_MB = 120.0
+
+
+def post_question(env: dict[str, str]) -> tuple[int, str]:
+    """Post today's question through the app's own poster; (post id, message ts)."""
+    from bot.config import load_settings
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(load_settings(env))
+    try:
+        outcome = runtime.poster.post_daily(
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            quiz_day=dt.datetime.now(dt.UTC).date(),
+            timezone="UTC",
+            fence=None,
+        )
+    finally:
+        runtime.close()
+    if outcome.status.value != "posted" or outcome.post_id is None or not outcome.message_ts:
+        raise SystemExit(f"could not post the daily question: {outcome}")
+    return outcome.post_id, outcome.message_ts
+
+
+def answered_shown(text: str) -> int | None:
+    """The count in the channel message's context line ("1,234 people answered" / "No answers yet")."""
+    match = re.search(r"([\d,]+) (?:people|person) answered", text)
+    if match:
+        return int(match.group(1).replace(",", ""))
+    return 0 if "No answers yet" in text else None
+
+
+def user_id(index: int) -> str:
+    return f"UB{index:07d}"
+
+
+def write_bodies(path: Path, *, users: int, values: dict[str, str], message_ts: str, fake) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.slack_requests import SlackSender
+
+    sender = SlackSender(base_url="http://unused", response_url_for=fake.response_url)
+    rng = random.Random(20261126)
+    letters = sorted(values)
+    with path.open("w") as handle:
+        for index in range(users):
+            letter = rng.choice(letters)
+            payload = sender.action_payload(
+                action_id=f"answer_{letter}",
+                value=values[letter],
+                user=user_id(index),
+                channel=CHANNEL,
+                message_ts=message_ts,
+                key=f"click-{index}",
+            )
+            handle.write(urlencode({"payload": json.dumps(payload)}) + "\n")
+
+
+def run_load(*, port: int, bodies: Path, concurrency: int, secret: str, out: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(BENCH_DIR / "loadgen.py"),
+            "--port",
+            str(port),
+            "--bodies",
+            str(bodies),
+            "--secret",
+            secret,
+            "--concurrency",
+            str(concurrency),
+            "--out",
+            str(out),
+        ]
+    )
+    code = process.wait()
+    if code != 0:
+        raise SystemExit(f"the load generator failed with exit code {code}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    outcome = json.loads(out.read_text())
+    outcome["wall"] = time.monotonic() - started
+    outcome["loadgen_cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return outcome
+
+
+def describe_load(name: str, outcome: dict) -> dict:
+    results = outcome["results"]
+    latencies = [r[2] for r in results if r[3] == 200]
+    elapsed = outcome["finished"] - outcome["started"]
+    rps = len(results) / elapsed if elapsed > 0 else float("nan")
+    print(
+        f"{name}: {len(results)} requests in {elapsed:.2f} s = {rps:,.0f} req/s; ack latency {summary_ms(latencies)}"
+    )
+    statuses: dict[int, int] = defaultdict(int)
+    for r in results:
+        statuses[r[3]] += 1
+    if set(statuses) != {200} or outcome["errors"]:
+        print(f"  statuses {dict(statuses)}, connection errors/retries {outcome['errors']}")
+    return {"rps": rps, "elapsed": elapsed, "latencies": latencies, "statuses": dict(statuses)}
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30.0) -> float:
+    import requests
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"{url} never became healthy")
+
+
+def run_ceiling(args: argparse.Namespace, bodies: Path, workdir: Path, secret: str, api_url: str) -> dict:
+    from tests.support.servers import free_port
+
+    port = free_port()
+    log = (workdir / "bare.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(BENCH_DIR / "bare_app.py"),
+            "--port",
+            str(port),
+            "--threads",
+            str(args.threads),
+            "--secret",
+            secret,
+            "--api-url",
+            api_url,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        workers = children_of(process.pid)
+        cpu_before = sum(cpu_seconds(pid) for pid in workers)
+        outcome = run_load(
+            port=port,
+            bodies=bodies,
+            concurrency=args.concurrency,
+            secret=secret,
+            out=workdir / "ceiling.json",
+        )
+        outcome["server_cpu"] = sum(cpu_seconds(pid) for pid in workers) - cpu_before
+        return outcome
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def start_profiler(pid: int, path: str, duration_hint: str, *, gil_only: bool) -> subprocess.Popen | None:
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print(f"  (no {spy}: install it with .venv/bin/pip install py-spy; not profiling)")
+        return None
+    fmt = "speedscope" if path.endswith(".json") else ("raw" if path.endswith(".txt") else "flamegraph")
+    print(f"  profiling worker {pid} with py-spy ({fmt}) -> {path} {duration_hint}")
+    return subprocess.Popen(
+        # --gil: sample only the thread holding the GIL (where the Python core goes); without it,
+        # every thread that is not idle (including time in SQLite's C code and in sockets).
+        [str(spy), "record", "--pid", str(pid), "--output", path, "--format", fmt, "--rate", "100"]
+        + (["--gil"] if gil_only else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def stop_profiler(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return
+    if process.returncode not in (0, None, -2):
+        print(f"  py-spy exited {process.returncode}: {err.decode(errors='replace')[-400:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--users", type=int, default=10_000, help="distinct clickers (size)")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent connections")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="HTTP_THREADS (gthread threads), both servers"
+    )
+    parser.add_argument(
+        "--count-seconds", type=float, default=5.0, help="COUNT_UPDATE_SECONDS (production: 5)"
+    )
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the bare Bolt ceiling run")
+    parser.add_argument("--profile", metavar="PATH", help="py-spy record the app worker during the burst")
+    parser.add_argument(
+        "--profile-gil", action="store_true", help="sample only the GIL holder (default: all active threads)"
+    )
+    parser.add_argument("--drain-timeout", type=float, default=180.0, help="max seconds to wait for replies")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    clean_environment()
+    print(f"machine at the start: {machine_load()}")
+    from sqlalchemy import create_engine, func, select
+
+    from db.models import Answer
+    from tests.support.fake_slack import FakeSlack
+    from tests.support.messages import block_texts, buttons
+    from tests.support.servers import ServeProcess, app_env
+    from tests.support.slack_requests import SIGNING_SECRET
+
+    checks = Checks()
+    figures: dict = {
+        "db": args.db,
+        "users": args.users,
+        "concurrency": args.concurrency,
+        "threads": args.threads,
+    }
+    print(
+        f"click burst: {args.users} users, {args.concurrency} connections, {args.threads} HTTP threads, "
+        f"db {args.db}, {os.cpu_count()} CPUs"
+    )
+    with (
+        FakeSlack() as fake,
+        temporary_database(args.db) as database_url,
+        tempfile.TemporaryDirectory(prefix="lq-burst-") as folder,
+    ):
+        workdir = Path(folder)
+        env = app_env(
+            api_url=fake.api_url,
+            database_url=database_url,
+            COUNT_UPDATE_SECONDS=str(args.count_seconds),
+            HTTP_THREADS=str(args.threads),
+        )
+        post_id, message_ts = post_question(env)
+        message = fake.messages(CHANNEL)[-1]
+        values = buttons(message)
+        bodies = workdir / "bodies.txt"
+        write_bodies(bodies, users=args.users, values=values, message_ts=message_ts, fake=fake)
+
+        # -- the ceiling ---------------------------------------------------------------
+        ceiling = None
+        if not args.no_ceiling:
+            raw = run_ceiling(args, bodies, workdir, SIGNING_SECRET, fake.api_url)
+            ceiling = describe_load("ceiling (bare Bolt, ack only)", raw)
+            ceiling["server_cpu"] = raw["server_cpu"]
+            print(
+                f"  bare worker CPU {raw['server_cpu']:.2f} s = {raw['server_cpu'] / args.users * 1e3:.2f} ms/click"
+            )
+
+        # -- the app -------------------------------------------------------------------
+        fake_calls_before = len(fake.calls())
+        serve = ServeProcess(env, workdir / "serve.log")
+        try:
+            serve.wait_healthy(timeout=30)
+            start_s = time.monotonic() - serve.started_at
+            time.sleep(1.0)  # idle a moment: the scheduler's first sync and heartbeat settle
+            workers = children_of(serve.process.pid)
+            master_mem, worker_mem = memory_kb(serve.process.pid), memory_kb(workers[0]) if workers else {}
+            idle_rss_mb = (master_mem.get("rss", 0) + worker_mem.get("rss", 0)) / 1024
+            print(
+                f"serve: healthy {start_s:.2f} s after start (fresh database, migrations included); idle RSS "
+                f"master {master_mem.get('rss', 0) / 1024:.1f} MB + worker {worker_mem.get('rss', 0) / 1024:.1f} MB "
+                f"= {idle_rss_mb:.1f} MB"
+            )
+            worker_pid = workers[0]
+            cpu_before = cpu_seconds(worker_pid)
+            our_cpu_before = time.process_time()
+            profiler = (
+                start_profiler(worker_pid, args.profile, "(burst + reply drain)", gil_only=args.profile_gil)
+                if args.profile
+                else None
+            )
+            raw = run_load(
+                port=serve.port,
+                bodies=bodies,
+                concurrency=args.concurrency,
+                secret=SIGNING_SECRET,
+                out=workdir / "app.json",
+            )
+            app = describe_load("app (leader-quiz serve)", raw)
+
+            # Private replies trail the acks: wait until they stop arriving.
+            def replies() -> int:
+                return len(fake.calls("chat.postEphemeral"))
+
+            last, last_change = -1, time.monotonic()
+            drain_started = time.monotonic()
+            while time.monotonic() - drain_started < args.drain_timeout:
+                count = replies()
+                if count >= args.users:
+                    break
+                if count != last:
+                    last, last_change = count, time.monotonic()
+                elif time.monotonic() - last_change > 30:
+                    break
+                time.sleep(0.2)
+            replies_done = time.monotonic()
+            # ...and the last coalesced count update (at most one window later).
+            wanted = f"{args.users} people answered" if args.users != 1 else "1 person answered"
+
+            def final_count_shown() -> bool:
+                return any(
+                    wanted in block_texts(c.params.get("blocks") or [])
+                    for c in fake.calls("chat.update")
+                    if c.ok and c.params.get("ts") == message_ts
+                )
+
+            wait_until(final_count_shown, timeout=args.count_seconds * 2 + 10, interval=0.2)
+            stop_profiler(profiler)
+            app_cpu = cpu_seconds(worker_pid) - cpu_before
+            fake_cpu = time.process_time() - our_cpu_before
+            worker_after = memory_kb(worker_pid)
+        finally:
+            serve.stop()
+        log_text = (workdir / "serve.log").read_text(errors="replace")
+
+        # -- figures -------------------------------------------------------------------
+        sent_at = {r[0]: r[1] for r in raw["results"]}
+        ephemerals = [c for c in fake.calls("chat.postEphemeral") if c.ok]
+        by_user: dict[str, list] = defaultdict(list)
+        for call in ephemerals:
+            by_user[str(call.params.get("user"))].append(call)
+        reply_latency = []
+        graded = 0
+        for index in range(args.users):
+            calls = by_user.get(user_id(index), [])
+            if calls and index in sent_at:
+                reply_latency.append(calls[0].at - sent_at[index])
+                text = block_texts(calls[0].params.get("blocks") or [])
+                graded += ("Correct!" in text or "Not quite" in text) and "streak" in text
+        late = sum(1 for latency in reply_latency if latency > TARGET_REPLY_S)
+        updates = [c for c in fake.calls("chat.update") if c.params.get("ts") == message_ts]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(updates)]
+        shown_counts = [answered_shown(block_texts(c.params.get("blocks") or [])) for c in updates]
+        backwards = [
+            (a, b) for a, b in itertools.pairwise(shown_counts) if a is not None and b is not None and b < a
+        ]
+        engine = create_engine(database_url)
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(func.count()).select_from(Answer).where(Answer.post_id == post_id)
+            ).scalar_one()
+            distinct = connection.execute(
+                select(func.count(func.distinct(Answer.user_id))).where(Answer.post_id == post_id)
+            ).scalar_one()
+        engine.dispose()
+        slack_calls = len(fake.calls()) - fake_calls_before
+
+        print(
+            f"private replies: {len(reply_latency)} of {args.users}; click -> reply {summary_ms(reply_latency)}"
+        )
+        print(
+            f"  last reply {replies_done - raw['finished']:.1f} s after the last ack; replies later than "
+            f"{TARGET_REPLY_S:.0f} s: {late}"
+        )
+        print(
+            f"chat.update of the message: {len(updates)} calls, min gap "
+            f"{min(gaps) if gaps else float('nan'):.2f} s (window {args.count_seconds:g} s)"
+        )
+        if gaps and min(gaps) < args.count_seconds:
+            first = gaps.index(min(gaps))
+            start = updates[0].at
+            print(
+                "  closest pair: "
+                + ", ".join(
+                    f"+{updates[i].at - start:.2f} s showing {shown_counts[i]}" for i in (first, first + 1)
+                )
+            )
+        print(
+            f"CPU during burst + drain: app worker {app_cpu:.1f} s ({app_cpu / args.users * 1e3:.2f} ms/click), "
+            f"fake Slack + checks {fake_cpu:.1f} s, load generator {raw['loadgen_cpu']:.1f} s"
+        )
+        print(
+            f"worker RSS after the burst: {worker_after.get('rss', 0) / 1024:.1f} MB; Slack API calls {slack_calls}"
+        )
+        ratio = app["rps"] / ceiling["rps"] if ceiling else float("nan")
+        p99 = percentile(app["latencies"], 99)
+        print("\ntargets (reported, not asserted):")
+        if ceiling:
+            print(
+                f"  throughput {app['rps']:,.0f} / ceiling {ceiling['rps']:,.0f} req/s = {ratio:.0%} "
+                f"(target >= {TARGET_RATIO:.0%}): {target(ratio >= TARGET_RATIO)}"
+            )
+        print(
+            f"  p99 ack {p99 * 1000:.1f} ms (target < {TARGET_P99_S * 1000:.0f} ms): {target(p99 < TARGET_P99_S)}"
+        )
+        print(
+            f"  every reply within {TARGET_REPLY_S:.0f} s: {len(reply_latency) - late} of {args.users}: "
+            f"{target(late == 0 and len(reply_latency) == args.users)}"
+        )
+        print(
+            f"  start to healthy {start_s:.2f} s (target < {TARGET_START_S:.0f} s): {target(start_s < TARGET_START_S)}"
+        )
+        print(
+            f"  idle RSS {idle_rss_mb:.1f} MB (target < {TARGET_RSS_MB:.0f} MB): {target(idle_rss_mb < TARGET_RSS_MB)}"
+        )
+
+        print("\ncorrectness:")
+        checks.check(app["statuses"] == {200: args.users}, "every click acked 200", str(app["statuses"]))
+        checks.check(
+            stored == args.users and distinct == args.users,
+            "no answer lost or doubled",
+            f"{stored} answers from {distinct} users stored for {args.users} clicks",
+        )
+        checks.check(
+            len(reply_latency) == args.users and all(len(v) == 1 for v in by_user.values()),
+            "one private reply per clicker",
+            f"{len(reply_latency)} users replied, {len(ephemerals)} replies",
+        )
+        checks.check(graded == len(reply_latency), "replies are graded answers", f"{graded} graded")
+        checks.check(final_count_shown(), "the channel message shows the final count", wanted)
+        checks.check(
+            all(gap >= args.count_seconds * 0.9 for gap in gaps),
+            "chat.update coalesced to one per window",
+            f"{len(updates)} updates, min gap {min(gaps) if gaps else float('nan'):.2f} s",
+        )
+        checks.check(
+            not backwards,
+            "the count shown never goes backwards",
+            f"{len(backwards)} decrease(s)"
+            + (f", e.g. {backwards[0][0]} -> {backwards[0][1]}" if backwards else ""),
+        )
+        check_serve_log(checks, log_text, "click_burst")
+
+        figures.update(
+            {
+                "ceiling_rps": ceiling["rps"] if ceiling else None,
+                "ceiling_p99_ms": percentile(ceiling["latencies"], 99) * 1000 if ceiling else None,
+                "app_rps": app["rps"],
+                "ratio": ratio,
+                "app_p50_ms": percentile(app["latencies"], 50) * 1000,
+                "app_p99_ms": p99 * 1000,
+                "reply_p50_s": percentile(reply_latency, 50),
+                "reply_p99_s": percentile(reply_latency, 99),
+                "reply_max_s": max(reply_latency) if reply_latency else None,
+                "late_replies": late,
+                "chat_updates": len(updates),
+                "min_update_gap_s": min(gaps) if gaps else None,
+                "app_cpu_ms_per_click": app_cpu / args.users * 1e3,
+                "start_s": start_s,
+                "idle_rss_mb": idle_rss_mb,
+                "failed_checks": checks.failed,
+            }
+        )
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2))
+    print(f"machine at the end: {machine_load()}")
+    return checks.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""A small HTTP/1.1 load generator: asyncio, raw keep-alive connections, requests prepared
+and signed (as Slack signs them: v0 HMAC-SHA256 over "v0:{ts}:{body}") before the clock
+starts, so the generator spends almost no CPU while measuring. Run as its own process so
+it does not share a GIL with the fake Slack API or the server under test.
+
+    python bench/loadgen.py --port 8000 --bodies bodies.txt --concurrency 50 --out results.json
+
+`bodies.txt` holds one form-encoded body per line. The result file is JSON:
+{"results": [[index, sent_monotonic, latency_s, status], ...], "started": t, "finished": t,
+"errors": n}. time.monotonic() is CLOCK_MONOTONIC, comparable across processes on one host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import sys
+import time
+
+PATH = "/slack/events"
+
+
+def build_request(body: bytes, *, host: str, port: int, secret: bytes, timestamp: str) -> bytes:
+    signature = (
+        "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    )
+    head = (
+        f"POST {PATH} HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\n"
+        "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)\r\n"
+        "Accept: */*\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Slack-Request-Timestamp: {timestamp}\r\n"
+        f"X-Slack-Signature: {signature}\r\n"
+        "\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, close = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value.strip())
+        elif name == "connection" and value.strip().lower() == "close":
+            close = True
+    if length:
+        await reader.readexactly(length)
+    return status, close
+
+
+async def run(requests: list[bytes], host: str, port: int, concurrency: int, timeout: float) -> dict:
+    results: list[list] = [[] for _ in requests]
+    next_index = 0
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal next_index, errors
+        reader = writer = None
+        while next_index < len(requests):
+            index = next_index
+            next_index += 1
+            for _attempt in range(3):
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection(host, port)
+                    sent = time.monotonic()
+                    writer.write(requests[index])
+                    status, close = await asyncio.wait_for(read_response(reader), timeout)
+                    results[index] = [index, sent, time.monotonic() - sent, status]
+                    if close:
+                        writer.close()
+                        reader = writer = None
+                    break
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                    errors += 1
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+            else:
+                results[index] = [index, time.monotonic(), float("nan"), 0]
+        if writer is not None:
+            writer.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finished = time.monotonic()
+    return {"results": results, "started": started, "finished": finished, "errors": errors}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--bodies", required=True, help="file with one form-encoded body per line")
+    parser.add_argument("--secret", required=True, help="the Slack signing secret")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one response")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    with open(args.bodies, "rb") as handle:
+        bodies = [line.rstrip(b"\n") for line in handle if line.strip()]
+    timestamp = str(int(time.time()))
+    secret = args.secret.encode()
+    requests = [
+        build_request(body, host=args.host, port=args.port, secret=secret, timestamp=timestamp)
+        for body in bodies
+    ]
+    outcome = asyncio.run(run(requests, args.host, args.port, args.concurrency, args.timeout))
+    with open(args.out, "w") as handle:
+        json.dump(outcome, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Every benchmark at a tiny size, as a subprocess exactly as documented in bench/README.md:
+its correctness checks must pass (exit 0). No timing is asserted here.
+
+PostgreSQL cases run when the server named by BENCH_PG_URL (default: postgres on
+127.0.0.1:5432) answers; otherwise they are skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CASES = {
+    # The production count window (5 s): a 1 s window makes the spacing check flaky on scheduling jitter.
+    "click_burst": ["bench/click_burst.py", "--users", "50"],
+    "click_path": ["bench/click_path.py", "--users", "50"],
+    "history_scale": [
+        "bench/history_scale.py",
+        "--users",
+        "20",
+        "--days",
+        "3",
+        "--stats-samples",
+        "20",
+        "--board-samples",
+        "3",
+    ],
+    "fanout": ["bench/fanout.py", "--channels", "10", "--trigger", "catchup"],
+    "footprint": ["bench/footprint.py", "--idle-seconds", "0.5", "--starts", "0"],
+}
+
+
+def _postgres_reachable() -> bool:
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import create_engine, text
+
+    from bench.common import pg_admin_url
+
+    try:
+        engine = create_engine(pg_admin_url(), connect_args={"connect_timeout": 2})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+POSTGRES = _postgres_reachable()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_benchmark_checks_pass_at_a_tiny_size(name: str, db: str) -> None:
+    if db == "postgres" and not POSTGRES:
+        pytest.skip("no PostgreSQL server at BENCH_PG_URL")
+    command = [sys.executable, *CASES[name], "--db", db]
+    result = subprocess.run(
+        command, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=180, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{output[-4000:]}"
+    assert "all correctness checks passed" in result.stdout
