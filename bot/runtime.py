@@ -63,7 +63,9 @@ def build_runtime(
     bank = bank or settings.load_bank()
     client = client or make_client(settings)
     posting_client = posting_client or make_posting_client(settings)
-    db = Database(settings.database_url, pool_size=max(5, settings.http_threads // 2))
+    # Request threads, the outbox and up to 32 posting threads share the pool; connections
+    # are held only inside short transactions, never across a Slack call.
+    db = Database(settings.database_url, pool_size=max(10, settings.http_threads))
     poster = DailyPoster(
         db=db,
         bank=bank,

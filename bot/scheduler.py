@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,9 @@ from db.queries.schedules import list_schedules
 
 logger = logging.getLogger(__name__)
 
-POST_WORKERS = 16
+# Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
+# the same minute go out in parallel.
+POST_WORKERS = 32
 
 
 def spec_of(schedule: Schedule) -> ScheduleSpec:
@@ -193,16 +196,22 @@ class QuizScheduler:
                 )
                 if existing is None:
                     due.append((schedule, day))
-        for schedule, day in due:
-            outcomes.append(
-                self.poster.post_daily(
-                    team_id=schedule.team_id,
-                    channel_id=schedule.channel_id,
-                    quiz_day=day,
-                    timezone=schedule.timezone,
-                    fence=fence,
-                )
+
+        def post(item: tuple[Schedule, dt.date]) -> PostOutcome:
+            schedule, day = item
+            return self.poster.post_daily(
+                team_id=schedule.team_id,
+                channel_id=schedule.channel_id,
+                quiz_day=day,
+                timezone=schedule.timezone,
+                fence=fence,
             )
+
+        if len(due) <= 1:
+            outcomes.extend(post(item) for item in due)
+        else:
+            with futures.ThreadPoolExecutor(min(POST_WORKERS, len(due)), thread_name_prefix="post") as pool:
+                outcomes.extend(pool.map(post, due))
         if only_channel is None:
             outcomes.extend(self.poster.recover_stale_claims(fence))
             self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
@@ -212,7 +221,9 @@ class QuizScheduler:
     def start(self) -> None:
         self._aps = BackgroundScheduler(
             timezone=dt.UTC,
-            executors={"default": ThreadPoolExecutor(POST_WORKERS)},
+            # The lease heartbeat and the schedule sync have their own threads, so a minute with
+            # a thousand channels due never starves the renewal and costs the lease.
+            executors={"default": ThreadPoolExecutor(POST_WORKERS), "control": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         now = dt.datetime.now(dt.UTC)
@@ -220,6 +231,7 @@ class QuizScheduler:
             self._safe(self.heartbeat),
             IntervalTrigger(seconds=self.renew_seconds),
             id="lease-heartbeat",
+            executor="control",
             next_run_time=now,
             replace_existing=True,
         )
@@ -227,6 +239,7 @@ class QuizScheduler:
             self._safe(self.sync),
             IntervalTrigger(seconds=self.sync_seconds),
             id="schedule-sync",
+            executor="control",
             next_run_time=now,
             replace_existing=True,
         )
@@ -240,7 +253,9 @@ class QuizScheduler:
 
     def _kick_sync(self) -> None:
         if self._aps is not None:
-            self._aps.add_job(self._safe(self.sync), id="schedule-sync-now", replace_existing=True)
+            self._aps.add_job(
+                self._safe(self.sync), id="schedule-sync-now", executor="control", replace_existing=True
+            )
 
     def _safe(
         self, job: Callable[[], object]
