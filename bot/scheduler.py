@@ -221,9 +221,13 @@ class QuizScheduler:
     def start(self) -> None:
         self._aps = BackgroundScheduler(
             timezone=dt.UTC,
-            # The lease heartbeat and the schedule sync have their own threads, so a minute with
-            # a thousand channels due never starves the renewal and costs the lease.
-            executors={"default": ThreadPoolExecutor(POST_WORKERS), "control": ThreadPoolExecutor(2)},
+            # The lease heartbeat has a thread of its own (and the syncs theirs), so a minute
+            # with a thousand channels due never starves the renewal and costs the lease.
+            executors={
+                "default": ThreadPoolExecutor(POST_WORKERS),
+                "lease": ThreadPoolExecutor(1),
+                "control": ThreadPoolExecutor(2),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         now = dt.datetime.now(dt.UTC)
@@ -231,7 +235,7 @@ class QuizScheduler:
             self._safe(self.heartbeat),
             IntervalTrigger(seconds=self.renew_seconds),
             id="lease-heartbeat",
-            executor="control",
+            executor="lease",
             next_run_time=now,
             replace_existing=True,
         )

@@ -40,6 +40,38 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
+class FairLock:
+    """A re-entrant lock granted in arrival order: a plain lock lets a busy thread win it
+    again and again, which starved the lease renewal during a thousand-channel fan-out."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> FairLock:
+        me = threading.get_ident()
+        with self._condition:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._condition.wait_for(lambda: self._owner is None and self._serving == ticket)
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._condition:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._condition.notify_all()
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -60,7 +92,7 @@ class Database:
         # SQLite has one writer at a time. Queue this process's writers on a lock rather than
         # on SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and turns a
         # burst of clicks into a long latency tail.
-        self._write_lock: threading.RLock | None = threading.RLock() if is_sqlite(url) else None
+        self._write_lock: FairLock | None = FairLock() if is_sqlite(url) else None
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
 
