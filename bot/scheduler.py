@@ -30,7 +30,7 @@ from db.engine import Database, is_unavailable
 from db.models import Schedule
 from db.queries import leases
 from db.queries.posts import find_post
-from db.queries.schedules import list_schedules
+from db.queries.schedules import get_schedule, list_schedules
 
 logger = logging.getLogger(__name__)
 
@@ -183,10 +183,14 @@ class QuizScheduler:
         now = self.clock.now()
         outcomes: list[PostOutcome] = []
         with self.db.reading() as session:
-            schedules = [s for s in list_schedules(session=session) if s.flagged_error is None]
+            if only_channel is None:
+                candidates = list_schedules(session=session)
+            else:  # a channel's own cron job reads only its own schedule
+                one = get_schedule(session=session, team_id=only_channel[0], channel_id=only_channel[1])
+                candidates = [one] if one is not None else []
             due: list[tuple[Schedule, dt.date]] = []
-            for schedule in schedules:
-                if only_channel is not None and (schedule.team_id, schedule.channel_id) != only_channel:
+            for schedule in candidates:
+                if schedule.flagged_error is not None:
                     continue
                 day = due_quiz_day(spec_of(schedule), changed_at=schedule.updated_at, now=now)
                 if day is None:
