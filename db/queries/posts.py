@@ -166,39 +166,6 @@ def stale_claims(*, session: Session, stale_before: dt.datetime) -> list[Post]:
     )
 
 
-def is_open_for_answers(*, session: Session, post_id: int) -> bool:
-    """Re-check inside the answer's transaction, holding a shared lock on the post row so a
-    concurrent close waits for this answer (answers do not block one another)."""
-    status = session.execute(
-        select(Post.status).where(Post.id == post_id).with_for_update(read=True)
-    ).scalar_one_or_none()
-    return status == OPEN
-
-
-def latest_closed_day(*, session: Session, team_id: str, channel_id: str) -> dt.date | None:
-    return session.execute(
-        select(func.max(Post.quiz_day)).where(
-            Post.team_id == team_id, Post.channel_id == channel_id, Post.status == CLOSED
-        )
-    ).scalar_one()
-
-
-def closed_days_between(
-    *, session: Session, team_id: str, channel_id: str, after: dt.date, before: dt.date
-) -> int:
-    """How many of the channel's questions of days strictly between `after` and `before`
-    have closed (open ones are not misses yet)."""
-    return session.execute(
-        select(func.count(Post.id)).where(
-            Post.team_id == team_id,
-            Post.channel_id == channel_id,
-            Post.quiz_day > after,
-            Post.quiz_day < before,
-            Post.status == CLOSED,
-        )
-    ).scalar_one()
-
-
 def closed_days(*, session: Session, team_id: str, channel_id: str) -> list[dt.date]:
     """The channel's closed quiz days, oldest first (a few hundred a year at most)."""
     return list(

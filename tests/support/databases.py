@@ -53,6 +53,15 @@ class DatabaseFactory:
         shutil.copyfile(self.template_file, path)
         return f"sqlite:///{path}"
 
+    def new_empty(self) -> str:
+        """The URL of a new database with no tables (for migration tests)."""
+        name = f"{self.run_id}_{len(self.created)}"
+        self.created.append(name)
+        if backend() == "postgresql":
+            self._execute(f'CREATE DATABASE "{name}"')
+            return self._url_for(name)
+        return f"sqlite:///{self.workdir / name}.db"
+
     def drop(self, url: str) -> None:
         if backend() != "postgresql":
             return

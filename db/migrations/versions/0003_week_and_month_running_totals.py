@@ -29,11 +29,27 @@ def upgrade() -> None:
         ),
     )
 
-    # Existing answers count toward their weeks and months from the start.
-    from db.queries.periods import rebuild_period_totals
-
+    # Existing answers count toward their weeks and months from the start. The SQL is kept
+    # here (not imported from the app) so this migration means the same thing forever.
     bind = op.get_bind()
-    rebuild_period_totals(bind, bind.dialect.name)
+    starts = (
+        {"week": "date(quiz_day, '-6 days', 'weekday 1')", "month": "date(quiz_day, 'start of month')"}
+        if bind.dialect.name == "sqlite"
+        else {
+            "week": "CAST(date_trunc('week', quiz_day) AS date)",
+            "month": "CAST(date_trunc('month', quiz_day) AS date)",
+        }
+    )
+    for period, start in starts.items():
+        bind.execute(
+            sa.text(
+                "INSERT INTO period_totals (team_id, channel_id, period, period_start, user_id, answered, correct) "
+                f"SELECT team_id, channel_id, :period, {start}, user_id, COUNT(*), "
+                "SUM(CASE WHEN correct THEN 1 ELSE 0 END) FROM answers "
+                f"GROUP BY team_id, channel_id, {start}, user_id"
+            ),
+            {"period": period},
+        )
 
 
 def downgrade() -> None:

@@ -1,0 +1,57 @@
+"""Migrations on a database with history: 0003 counts existing answers into the week and
+month totals, the same totals the app keeps on every new answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import create_engine, text
+
+from db.migrate import upgrade
+from tests.support.databases import DatabaseFactory
+
+
+def test_0003_backfills_week_and_month_totals(database_factory: DatabaseFactory) -> None:
+    url = database_factory.new_empty()
+    upgrade(url, "0002")
+    engine = create_engine(url)
+    now = dt.datetime(2026, 11, 2, 9, 0)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO posts (id, team_id, channel_id, quiz_day, timezone, question_id, cycle, status, "
+                "claimed_at) VALUES (1, 'T1', 'C1', :d1, 'UTC', 'basics-1', 0, 'closed', :now), "
+                "(2, 'T1', 'C1', :d2, 'UTC', 'basics-2', 0, 'open', :now)"
+            ),
+            {"d1": dt.date(2026, 10, 31), "d2": dt.date(2026, 11, 2), "now": now},
+        )
+        for answer_id, post_id, day, user, correct in [
+            (1, 1, dt.date(2026, 10, 31), "UA", True),
+            (2, 1, dt.date(2026, 10, 31), "UB", False),
+            (3, 2, dt.date(2026, 11, 2), "UA", True),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO answers (id, post_id, team_id, channel_id, user_id, quiz_day, question_id, "
+                    "option_index, correct, answered_at) VALUES (:id, :post, 'T1', 'C1', :user, :day, 'q', 0, "
+                    ":correct, :now)"
+                ),
+                {"id": answer_id, "post": post_id, "user": user, "day": day, "correct": correct, "now": now},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT period, period_start, user_id, answered, correct FROM period_totals ORDER BY 1, 2, 3"
+            )
+        ).all()
+    engine.dispose()
+    as_tuples = [(p, str(s)[:10], u, a, c) for p, s, u, a, c in rows]
+    assert as_tuples == [
+        ("month", "2026-10-01", "UA", 1, 1),
+        ("month", "2026-10-01", "UB", 1, 0),
+        ("month", "2026-11-01", "UA", 1, 1),
+        ("week", "2026-10-26", "UA", 1, 1),  # Saturday 31 October: the week of Monday the 26th
+        ("week", "2026-10-26", "UB", 1, 0),
+        ("week", "2026-11-02", "UA", 1, 1),
+    ]
