@@ -78,7 +78,7 @@ def post_question(env: dict[str, str]) -> tuple[int, str]:
 
     runtime = build_runtime(load_settings(env))
     try:
-        outcome = runtime.poster.post_daily(
+        outcome = runtime.posts.post_daily(
             team_id=TEAM,
             channel_id=CHANNEL,
             quiz_day=dt.datetime.now(dt.UTC).date(),

@@ -53,25 +53,22 @@ def front_app(runtime):  # type: ignore[no-untyped-def]
 
     from slack_bolt import App
 
-    from bot.web import SlackWebApp
+    from bot.runtime import build_web_app
 
+    front = build_web_app(runtime)
     settings = runtime.settings
     bolt = App(
-        client=runtime.client,
+        client=runtime.clients.for_team(""),
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
+        request_verification_enabled=False,  # as the app's own: the front verified it
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         listener_executor=InlineExecutor(),  # type: ignore[arg-type]
     )
-
-    @bolt.middleware
-    def provide_runtime(context, next):  # type: ignore[no-untyped-def]
-        context["runtime"] = runtime
-        next()
-
     bolt.action(re.compile(r"^answer_[A-E]$"))(lambda ack: ack())
-    return SlackWebApp(bolt=bolt, runtime=runtime)
+    front.bolt = bolt
+    return front
 
 
 def environ_for(body: bytes, headers: dict[str, str]) -> dict:
@@ -113,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     with FakeSlack() as fake, temporary_database(args.db) as url:
         env = app_env(api_url=fake.api_url, database_url=url, COUNT_UPDATE_SECONDS="5")
         runtime = build_runtime(load_settings(env))
-        outcome = runtime.poster.post_daily(
+        outcome = runtime.posts.post_daily(
             team_id=TEAM,
             channel_id=CHANNEL,
             quiz_day=dt.datetime.now(dt.UTC).date(),
@@ -152,10 +149,12 @@ def main(argv: list[str] | None = None) -> int:
                 team_id=TEAM, channel_id=CHANNEL, user_id=user, value=value
             )
             t2, c2 = time.perf_counter(), time.thread_time()
-            runtime.client.chat_postEphemeral(channel=CHANNEL, user=user, **result.reply.payload())
+            runtime.clients.for_team(TEAM).chat_postEphemeral(
+                channel=CHANNEL, user=user, **result.reply.payload()
+            )
             t3, c3 = time.perf_counter(), time.thread_time()
             if result.recorded_post_id is not None:
-                runtime.refresher.answered(result.recorded_post_id)
+                runtime.counts.answered(result.recorded_post_id)
             t4, c4 = time.perf_counter(), time.thread_time()
             if number >= warm:
                 for name, (a, b, ca, cb) in {

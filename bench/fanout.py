@@ -76,7 +76,7 @@ def prepare(
     """Schedules (and yesterday's open posts); returns channel -> the local quiz day due at `at`."""
     from slack_sdk import WebClient
 
-    from bot.schedule_spec import parse_schedule
+    from bot.domain.schedule import parse_schedule
     from content import load_bank
     from db.engine import Database
     from db.models import Post

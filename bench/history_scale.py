@@ -224,7 +224,7 @@ def seed(url: str, seeder: Seeder, *, kind: str) -> dict[int, int]:
     else:
         _seed_postgres(url, seeder, post_ids)
     # The app keeps week and month totals on every answer; a bulk load rebuilds them once.
-    from db.queries.periods import rebuild_period_totals
+    from db.queries.period_totals import rebuild_period_totals
 
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.config import load_settings
     from bot.runtime import build_runtime
-    from bot.services.reports import period_bounds
+    from db.periods import period_bounds
     from db.streaks import QuizDay, reference_streaks
     from tests.support.servers import app_env
 
@@ -440,7 +440,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             read_log = log
         rng = random.Random(5)
-        now = dt.datetime.now(dt.UTC)
 
         def timed(call, samples: int) -> tuple[list[float], object, list[str]]:  # type: ignore[no-untyped-def]
             call()  # warm-up: connections, statement caches
@@ -485,16 +484,13 @@ def main(argv: list[str] | None = None) -> int:
                     team_id=TEAM,
                     channel_id=CHANNEL,
                     period=period,
-                    now=now,
                     **command_kwargs,
                     **({"viewer": next(viewers, users[0])} if command_kwargs else {}),
                 ),
                 args.board_samples,
             )
             full[f"leaderboard {period}"], boards[period], full_sql = timed(
-                lambda period=period: reports.leaderboard(
-                    team_id=TEAM, channel_id=CHANNEL, period=period, now=now
-                ),
+                lambda period=period: reports.leaderboard(team_id=TEAM, channel_id=CHANNEL, period=period),
                 max(3, args.board_samples // 4),
             )
             if not command_kwargs:
@@ -503,9 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         # The whole command (report + blocks), when the runner is available.
         command: dict[str, list[float]] = {}
         try:
-            from bot.services.commands import CommandRunner
-
-            runner = CommandRunner(runtime)
+            runner = runtime.listeners.leader_quiz.router
             for text, samples in (
                 ("stats", args.stats_samples // 4),
                 ("leaderboard week", args.board_samples),

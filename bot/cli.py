@@ -63,7 +63,8 @@ def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: 
             if team:
                 return team
     if ask_slack:
-        return runtime.client.auth_test()["team_id"]
+        client = runtime.clients.for_team("")
+        return client.auth_test()["team_id"] if client is not None else None
     return None
 
 
@@ -97,9 +98,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    from bot.schedule_spec import ScheduleError, parse_date
+    from bot.domain.schedule import ScheduleError, parse_date
     from bot.services.posting import PostStatus
-    from db.queries.schedules import get_schedule
 
     try:
         settings = load_settings(require_signing_secret=False)
@@ -108,14 +108,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_USAGE)
     runtime = _runtime(settings)
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=True)
-    with runtime.db.reading() as session:
-        schedule = get_schedule(session=session, team_id=team, channel_id=args.channel)
-        zone = schedule.timezone if schedule else "UTC"
-    if day is None:
-        day = runtime.reports.channel_today(team_id=team, channel_id=args.channel, now=runtime.now())
-    outcome = runtime.poster.post_daily(
-        team_id=team, channel_id=args.channel, quiz_day=day, timezone=zone, fence=None
-    )
+    day, outcome = runtime.posts.post_now(team_id=team, channel_id=args.channel, day=day)
     runtime.db.dispose()
     if outcome.status is PostStatus.POSTED:
         print(f"posted {outcome.question_id} to {args.channel} for {day} (ts {outcome.message_ts})")
@@ -129,8 +122,7 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from bot.schedule_spec import ScheduleError, parse_schedule
-    from db.queries.schedules import list_schedules, remove_schedule, set_schedule
+    from bot.domain.schedule import ScheduleError, parse_schedule
 
     settings = _offline_settings()
     if args.action == "set":
@@ -140,13 +132,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             return _fail(f"schedule not saved: {error}", EXIT_USAGE)
     runtime = _runtime(settings)
     if args.action == "list":
-        with runtime.db.reading() as session:
-            rows = list_schedules(session=session)
-            for s in rows:
-                flag = f"  FLAGGED: {s.flagged_error}" if s.flagged_error else ""
-                print(f"{s.team_id} {s.channel_id} {s.hour:02d}:{s.minute:02d} {s.timezone} {s.days}{flag}")
-            if not rows:
-                print("no schedules")
+        rows = runtime.schedules.list()
+        for s in rows:
+            flag = f"  FLAGGED: {s.flagged_error}" if s.flagged_error else ""
+            print(f"{s.team_id} {s.channel_id} {s.hour:02d}:{s.minute:02d} {s.timezone} {s.days}{flag}")
+        if not rows:
+            print("no schedules")
         return EXIT_OK
     has_token = not settings.slack_bot_token.endswith("offline")
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=has_token)
@@ -155,21 +146,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             "cannot tell this channel's workspace: pass --team T0123 (or set SLACK_BOT_TOKEN)", EXIT_USAGE
         )
     if args.action == "remove":
-        with runtime.db.writing() as session:
-            removed = remove_schedule(session=session, team_id=team, channel_id=args.channel)
+        removed = runtime.schedules.remove(team_id=team, channel_id=args.channel)
         print(f"removed the schedule of {args.channel}" if removed else f"{args.channel} had no schedule")
         return EXIT_OK
-    with runtime.db.writing() as session:
-        set_schedule(
-            session=session,
-            team_id=team,
-            channel_id=args.channel,
-            hour=spec.hour,
-            minute=spec.minute,
-            timezone=spec.timezone,
-            days=spec.days_text,
-            now=runtime.now(),
-        )
+    runtime.schedules.set(team_id=team, channel_id=args.channel, spec=spec)
     print(f"{args.channel}: {spec.describe()}")
     return EXIT_OK
 
@@ -195,7 +175,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     runtime = _runtime(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
     report = runtime.reports.leaderboard(
-        team_id=team, channel_id=args.channel, period=args.period, now=runtime.now(), limit=args.limit
+        team_id=team, channel_id=args.channel, period=args.period, limit=args.limit
     )
     if args.json:
         print(json.dumps(report.as_json()))
@@ -213,12 +193,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """A channel's answers (or, with --summary, one row per person) as CSV on stdout."""
     from bot.services.export import write_answers, write_summary
-    from bot.services.reports import period_bounds
 
     runtime = _runtime(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
-    today = runtime.reports.channel_today(team_id=team, channel_id=args.channel, now=runtime.now())
-    start, end = period_bounds(args.period, today)
+    start, end = runtime.reports.period(team_id=team, channel_id=args.channel, period=args.period)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(newline="")  # the csv module writes its own line endings
     try:
@@ -248,7 +226,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.services.status import read_status
 
     runtime = _runtime(_offline_settings())
-    status = read_status(db=runtime.db, now=runtime.now())
+    status = read_status(db=runtime.db, now=runtime.clock.now())
     if args.json:
         print(json.dumps(status.as_json()))
         return EXIT_OK

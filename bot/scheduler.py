@@ -15,17 +15,15 @@ import threading
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
-from bot.schedule_spec import WEEKDAYS, ScheduleSpec, parse_days
-from bot.services.posting import DailyPoster, PostOutcome
-from bot.services.seasons import SeasonRecaps
+from bot.domain.schedule import ScheduleSpec, due_quiz_day
+from bot.services.posting import DailyPosts, PostOutcome
+from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
 from db.models import Schedule
 from db.queries import leases
@@ -37,49 +35,6 @@ logger = logging.getLogger(__name__)
 # Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
 # the same minute go out in parallel.
 POST_WORKERS = 32
-
-
-def spec_of(schedule: Schedule) -> ScheduleSpec:
-    return ScheduleSpec(
-        hour=schedule.hour, minute=schedule.minute, timezone=schedule.timezone, days=parse_days(schedule.days)
-    )
-
-
-def due_quiz_day(spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime) -> dt.date | None:
-    """The local day whose question is due now, if any: today's post time has passed, and
-    the schedule existed before it (a schedule set after today's time starts tomorrow)."""
-    today = spec.local_day(now)
-    post_at = spec.post_time(today)
-    if post_at is None or now < post_at or changed_at > post_at:
-        return None
-    return today
-
-
-def next_post_time(
-    spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime, posted_today: bool
-) -> dt.datetime:
-    """When the channel's next question goes out (now, if today's is due and missing)."""
-    today = spec.local_day(now)
-    for offset in range(8):
-        day = today + dt.timedelta(days=offset)
-        post_at = spec.post_time(day)
-        if post_at is None or post_at < changed_at:
-            continue
-        if offset == 0:
-            if posted_today:
-                continue
-            return max(post_at, now)
-        return post_at
-    raise ValueError("a schedule with no days")
-
-
-def cron_trigger(spec: ScheduleSpec) -> CronTrigger:
-    return CronTrigger(
-        day_of_week=",".join(WEEKDAYS[day] for day in spec.days),
-        hour=spec.hour,
-        minute=spec.minute,
-        timezone=ZoneInfo(spec.timezone),
-    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +52,8 @@ class QuizScheduler:
         self,
         *,
         db: Database,
-        poster: DailyPoster,
+        posts: DailyPosts,
+        recaps: SeasonRecaps,
         clock: Clock,
         replica_id: str,
         lease_seconds: float,
@@ -105,17 +61,9 @@ class QuizScheduler:
         sync_seconds: float,
     ) -> None:
         self.db = db
-        self.poster = poster
+        self.posts = posts
+        self.recaps = recaps
         self.clock = clock
-        self.recaps = SeasonRecaps(
-            poster.db,
-            poster.bank,
-            poster.client,
-            poster.clock,
-            posting_client=poster.posting_client,
-            stale_claim=poster.stale_claim,
-            sleep=lambda seconds: poster.sleep(seconds),  # follows a test's patched sleep
-        )
         self.replica_id = replica_id
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.renew_seconds = renew_seconds
@@ -192,7 +140,7 @@ class QuizScheduler:
             for schedule in candidates:
                 if schedule.flagged_error is not None:
                     continue
-                day = due_quiz_day(spec_of(schedule), changed_at=schedule.updated_at, now=now)
+                day = due_quiz_day(ScheduleSpec.of(schedule), changed_at=schedule.updated_at, now=now)
                 if day is None:
                     continue
                 existing = find_post(
@@ -203,7 +151,7 @@ class QuizScheduler:
 
         def post(item: tuple[Schedule, dt.date]) -> PostOutcome:
             schedule, day = item
-            return self.poster.post_daily(
+            return self.posts.post_daily(
                 team_id=schedule.team_id,
                 channel_id=schedule.channel_id,
                 quiz_day=day,
@@ -217,7 +165,7 @@ class QuizScheduler:
             with futures.ThreadPoolExecutor(min(POST_WORKERS, len(due)), thread_name_prefix="post") as pool:
                 outcomes.extend(pool.map(post, due))
         if only_channel is None:
-            outcomes.extend(self.poster.recover_stale_claims(fence))
+            outcomes.extend(self.posts.recover_stale_claims(fence))
             self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
         return outcomes
 
@@ -302,7 +250,7 @@ class QuizScheduler:
                     continue
                 self._aps.add_job(
                     self._safe(self._fire_channel(schedule.team_id, schedule.channel_id)),
-                    cron_trigger(spec_of(schedule)),
+                    ScheduleSpec.of(schedule).trigger(),
                     id=job_id,
                     replace_existing=True,
                 )

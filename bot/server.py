@@ -18,20 +18,18 @@ logger = logging.getLogger(__name__)
 
 def build_wsgi(settings: Settings) -> tuple[Any, Any]:
     """Build the runtime, the Bolt app and the WSGI app; start the scheduler (and Socket Mode)."""
-    from bot.app import create_app
-    from bot.runtime import build_runtime
-    from bot.web import SlackWebApp
+    from bot.runtime import build_runtime, build_web_app
 
     runtime = build_runtime(settings)
-    bolt = create_app(runtime)
+    wsgi = build_web_app(runtime)
     runtime.scheduler.start()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(bolt, settings.slack_app_token)
+        handler = SocketModeHandler(wsgi.bolt, settings.slack_app_token)
         handler.connect()
         logger.info("connected to Slack in Socket Mode")
-    return SlackWebApp(bolt=bolt, runtime=runtime), runtime
+    return wsgi, runtime
 
 
 class QuizServer(BaseApplication):

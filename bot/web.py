@@ -16,7 +16,8 @@ from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
-from bot.runtime import Runtime
+from db.engine import Database
+from db.queries.leases import Fence
 
 logger = logging.getLogger(__name__)
 
@@ -105,17 +106,57 @@ def validate_slack_body(body: str, content_type: str) -> None:
     raise MalformedRequest("not a Slack request shape")
 
 
-class SlackWebApp:
-    """A WSGI application serving one Bolt app."""
+class Health:
+    """`GET /healthz`: database reachability (cached for a second, so a probe storm costs one
+    query a second) and this replica's leadership."""
 
-    def __init__(self, *, bolt: App, runtime: Runtime) -> None:
+    def __init__(
+        self, *, db: Database, fence: Callable[[], Fence | None], replica_id: str, mode: str
+    ) -> None:
+        self.db = db
+        self.fence = fence
+        self.replica_id = replica_id
+        self.mode = mode
+        self._lock = threading.Lock()
+        self._checked: tuple[float, bool] = (0.0, True)
+
+    def database_ok(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            checked_at, ok = self._checked
+            if now - checked_at < HEALTH_CACHE_S:
+                return ok
+        try:
+            with self.db.reading() as session:
+                session.execute(text("SELECT 1"))
+            ok = True
+        except Exception:
+            ok = False
+        with self._lock:
+            self._checked = (now, ok)
+        return ok
+
+    def report(self) -> dict:
+        ok = self.database_ok()
+        fence = self.fence()
+        return {
+            "status": "ok" if ok else "degraded",
+            "database": "ok" if ok else "unavailable",
+            "leader": fence is not None,
+            "token": fence.token if fence else None,
+            "replica": self.replica_id,
+            "mode": self.mode,
+        }
+
+
+class SlackWebApp:
+    """A WSGI application serving one Bolt app: a translator plus the checks Bolt lacks."""
+
+    def __init__(self, *, bolt: App, signing_secret: str, max_body_bytes: int, health: Health) -> None:
         self.bolt = bolt
-        self.runtime = runtime
-        secret = runtime.settings.slack_signing_secret
-        self.verifier = SignatureVerifier(secret) if secret else None
-        self.max_body = runtime.settings.max_body_bytes
-        self._health_lock = threading.Lock()
-        self._health: tuple[float, bool] = (0.0, True)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.max_body = max_body_bytes
+        self.health = health
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -124,7 +165,7 @@ class SlackWebApp:
             if path == HEALTH_PATH:
                 if method not in ("GET", "HEAD"):
                     return self._json(start_response, 405, {"error": "use GET"})
-                return self._json(start_response, 200, self.health())
+                return self._json(start_response, 200, self.health.report())
             if path == EVENTS_PATH:
                 if method != "POST":
                     return self._json(start_response, 405, {"error": "use POST"})
@@ -176,35 +217,6 @@ class SlackWebApp:
         if self.verifier is None or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
             return False
         return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
-
-    def database_ok(self) -> bool:
-        now = time.monotonic()
-        with self._health_lock:
-            checked_at, ok = self._health
-            if now - checked_at < HEALTH_CACHE_S:
-                return ok
-        try:
-            with self.runtime.db.reading() as session:
-                session.execute(text("SELECT 1"))
-            ok = True
-        except Exception:
-            ok = False
-        with self._health_lock:
-            self._health = (now, ok)
-        return ok
-
-    def health(self) -> dict:
-        ok = self.database_ok()
-        scheduler = self.runtime.scheduler
-        fence = scheduler.fence
-        return {
-            "status": "ok" if ok else "degraded",
-            "database": "ok" if ok else "unavailable",
-            "leader": fence is not None,
-            "token": fence.token if fence else None,
-            "replica": scheduler.replica_id,
-            "mode": "socket" if self.runtime.settings.socket_mode else "http",
-        }
 
     @staticmethod
     def _json(start_response: StartResponse, status: int, body: dict) -> Iterable[bytes]:

@@ -4,6 +4,7 @@ one answer per post and user) is enforced by the database, not only by code."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -55,6 +56,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+CLAIMED = "claimed"
+
+
+class ClaimedMessage:
+    """The columns of a message delivered to Slack exactly once (a daily post, a season recap,
+    a reminder DM): claimed under the leader's fencing token before Slack is called, then
+    marked with the message ts once Slack took it (status `DELIVERED`)."""
+
+    DELIVERED: ClassVar[str] = "posted"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=CLAIMED)
+    fencing_token: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
 class Schedule(Base):
     """When a channel gets its daily question: local time, IANA zone and weekdays."""
 
@@ -75,7 +97,7 @@ class Schedule(Base):
     flagged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-class Post(Base):
+class Post(ClaimedMessage, Base):
     """One daily question in one channel on one quiz day.
 
     Lifecycle: `claimed` (row written under the leader's fencing token, before Slack is
@@ -87,20 +109,12 @@ class Post(Base):
         UniqueConstraint("team_id", "channel_id", "quiz_day"),
         Index("ix_posts_channel_status", "team_id", "channel_id", "status"),
     )
+    DELIVERED: ClassVar[str] = "open"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32))
     quiz_day: Mapped[dt.date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
     question_id: Mapped[str] = mapped_column(String(64))
     cycle: Mapped[int] = mapped_column(Integer, default=0)  # passes through the whole bank
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
-    fencing_token: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
-    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
-    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Coalesced answer-count refreshes: at most one chat.update per message per window.
     count_refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -219,18 +233,10 @@ class TeamMember(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-class SeasonPost(Base):
+class SeasonPost(ClaimedMessage, Base):
     """The monthly recap of a channel's last month, posted once (claimed like daily posts)."""
 
     __tablename__ = "season_posts"
     __table_args__ = (UniqueConstraint("team_id", "channel_id", "month"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32))
     month: Mapped[dt.date] = mapped_column(Date)  # first day of the month recapped
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
-    fencing_token: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
-    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

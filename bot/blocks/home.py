@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -16,22 +14,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.reports import lessons_text
 from bot.blocks.text import escape, plural
-from bot.services.reports import LessonProgress
-
-
-@dataclass(frozen=True)
-class HomeChannel:
-    channel_id: str
-    current_streak: int
-    longest_streak: int
-    freezes_held: int
-    freezes_used: int
-    answered: int
-    correct: int
-    quiz_days_since_joining: int
-    month_rank: int | None
-    month_ranked: int
-    team: str | None
+from bot.domain.reports import HomeChannel, HomeReport
 
 
 def _channel_section(channel: HomeChannel) -> SectionBlock:
@@ -51,8 +34,9 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def render_home(*, channels: list[HomeChannel], lessons: list[LessonProgress]) -> dict:
+def render_home(report: HomeReport) -> dict:
     """The `home` view for views.publish."""
+    channels, lessons = report.channels, report.lessons
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="🗳️ Your leader-election quiz"))]
     if channels:
         blocks.extend(_channel_section(channel) for channel in channels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     Block,
@@ -14,9 +15,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.teams import TEAM_HELP
-from bot.blocks.text import plural
-from bot.services.reports import LeaderboardReport, LessonProgress, StatsReport
-from db.queries.stats import MIN_ANSWERS_FOR_ACCURACY
+from bot.blocks.text import period_label, plural
+from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport, Status
+from db.results import MIN_ANSWERS_FOR_ACCURACY
 
 MAX_LEADERBOARD_ROWS = 15
 
@@ -48,16 +49,8 @@ def render_stats(report: StatsReport, *, channel_id: str, is_self: bool) -> tupl
     return text, blocks
 
 
-def period_label(report: LeaderboardReport) -> str:
-    if report.period == "all" or report.start is None:
-        return "all time"
-    if report.period == "month":
-        return report.start.strftime("%B %Y")
-    return f"week of {report.start:%b} {report.start.day}"
-
-
 def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) -> tuple[str, list[Block]]:
-    label = period_label(report)
+    label = period_label(report.period, report.start)
     by_accuracy = report.by == "accuracy"
     title = f"🎯 Accuracy leaderboard · {label}" if by_accuracy else f"🏆 Leaderboard · {label}"
     header = HeaderBlock(text=PlainTextObject(text=title))
@@ -130,6 +123,22 @@ def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
 def format_when(when: dt.datetime | None, zone: str) -> str:
     if when is None:
         return "—"
-    from zoneinfo import ZoneInfo
-
     return when.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def render_status(status: Status, *, leads_here: bool) -> str:
+    """`/leader-quiz status`: who leads, and this workspace's channels with their next post."""
+    leader = (
+        f"Leader: `{status.leader}` · fencing token {status.token} · lease until "
+        f"{format_when(status.lease_expires_at, 'UTC')}"
+        if status.leader
+        else "Leader: none yet"
+    )
+    lines = [
+        f"• <#{c.channel_id}>: {c.schedule} · next {format_when(c.next_post_at, c.timezone)}"
+        + (f" · ⚠️ flagged: {c.flagged}" if c.flagged else "")
+        for c in status.channels
+    ]
+    this_replica = "this replica leads" if leads_here else "this replica follows"
+    body = "\n".join(lines) or "No schedules yet."
+    return f"*leader-quiz status*\n{leader} ({this_replica})\n{body}"

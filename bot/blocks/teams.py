@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.text import escape, plural
-from db.queries.stats import RankedRow
-from db.queries.teams import TeamStanding, TeamView
+from db.results import RankedRow, TeamView
+from db.team_score import TeamStanding
 
 MAX_BOARD_ROWS = 15
 RECAP_PEOPLE = 5
@@ -52,14 +52,6 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def period_label(period: str, start: dt.date | None) -> str:
-    if period == "all" or start is None:
-        return "all time"
-    if period == "month":
-        return start.strftime("%B %Y")
-    return f"week of {start:%b} {start.day}"
 
 
 def score_text(row: TeamStanding) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 LETTERS = "ABCDE"
 BUTTON_LIMIT = 75  # Slack's limit on a button's text
 HEADER_LIMIT = 150
@@ -22,3 +24,11 @@ def percent(part: int, whole: int) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def period_label(period: str, start: dt.date | None) -> str:
+    if period == "all" or start is None:
+        return "all time"
+    if period == "month":
+        return start.strftime("%B %Y")
+    return f"week of {start:%b} {start.day}"

@@ -1,11 +1,26 @@
-"""Listeners grouped by Slack feature; each package wires its ids to functions."""
+"""Listeners grouped by Slack feature (Slack in and out); each package wires its ids to the
+methods of listener objects that hold their collaborators."""
+
+from dataclasses import dataclass
 
 from slack_bolt import App
 
 from bot.listeners import actions, commands, events
+from bot.listeners.actions.daily_answer import DailyAnswer
+from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.commands.leader_quiz import LeaderQuiz
+from bot.listeners.events.app_home_opened import AppHomeOpened
 
 
-def register_listeners(app: App) -> None:
-    actions.register(app)
-    commands.register(app)
-    events.register(app)
+@dataclass(frozen=True)
+class Listeners:
+    daily_answer: DailyAnswer
+    practice_answer: PracticeAnswer
+    leader_quiz: LeaderQuiz
+    app_home: AppHomeOpened
+
+
+def register_listeners(app: App, listeners: Listeners) -> None:
+    actions.register(app, daily=listeners.daily_answer, practice=listeners.practice_answer)
+    commands.register(app, leader_quiz=listeners.leader_quiz)
+    events.register(app, home=listeners.app_home)

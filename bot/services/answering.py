@@ -1,5 +1,4 @@
-"""Grading button clicks: daily answers (first answer stands, only while open) and
-practice answers (lesson progress only, never streaks or leaderboards)."""
+"""Grading daily answers: the first answer stands, and counts only while the question is open."""
 
 from __future__ import annotations
 
@@ -14,15 +13,14 @@ from bot.blocks.question import (
     render_answer_result,
     streak_footer,
 )
+from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.text import escape
 from bot.clock import Clock
-from bot.services.replies import NOT_AVAILABLE, Reply
 from content import Bank
 from db.engine import Database
 from db.models import Post
 from db.queries import posts as post_queries
-from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer, record_history
-from db.queries.stats import mastered_questions
+from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +36,6 @@ def parse_daily_value(value: str) -> tuple[int, str] | None:
     if not post_id.isdigit() or len(post_id) > 12 or len(letter) != 1:
         return None
     return int(post_id), letter
-
-
-def parse_practice_value(value: str) -> tuple[str, int, str] | None:
-    parts = value.split(":")
-    if (
-        len(parts) != 4
-        or parts[0] != "p"
-        or not parts[2].isdigit()
-        or len(parts[2]) > 12
-        or len(parts[3]) != 1
-    ):
-        return None
-    return parts[1], int(parts[2]), parts[3]
 
 
 POST_CACHE_SECONDS = 2.0
@@ -125,34 +110,3 @@ class Answering:
             question=question, options=options, chosen=chosen, footer=streak_footer(current, longest)
         )
         return DailyResult(Reply(text, blocks), recorded_post_id=post.id)
-
-    def answer_practice(self, *, team_id: str, user_id: str, value: str) -> Reply:
-        parsed = parse_practice_value(value)
-        if parsed is None:
-            return NOT_AVAILABLE
-        question_id, seed, letter = parsed
-        question = self.bank.question(question_id)
-        if question is None:
-            return NOT_AVAILABLE
-        options = option_order(question, f"practice-{seed}")
-        chosen = find_option(options, letter)
-        if chosen is None:
-            return NOT_AVAILABLE
-        with self.db.writing() as session:
-            record_history(
-                session=session,
-                team_id=team_id,
-                user_id=user_id,
-                question_id=question.id,
-                correct=chosen.correct,
-                now=self.clock.now(),
-            )
-            mastered = mastered_questions(session=session, team_id=team_id, user_id=user_id)
-        lesson = self.bank.lesson(question.lesson_id)
-        assert lesson is not None
-        done = sum(1 for q in lesson.questions if q.id in mastered)
-        footer = (
-            f"📚 {lesson.title}: {done} / {len(lesson.questions)} completed · practice never changes streaks"
-        )
-        text, blocks = render_answer_result(question=question, options=options, chosen=chosen, footer=footer)
-        return Reply(text, blocks)

@@ -9,18 +9,29 @@ import threading
 import time
 import urllib.error
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.question import render_daily_question
 from bot.clock import Clock
 from bot.services.outbox import Outbox
+from bot.slack.clients import SlackClients
 from content import Bank
 from db.engine import Database
 from db.queries import posts as post_queries
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The message whose count is refreshed."""
+
+    team_id: str
+    channel_id: str
+    ts: str | None
+    question_id: str
 
 
 class CountRefresher:
@@ -29,7 +40,7 @@ class CountRefresher:
         *,
         db: Database,
         bank: Bank,
-        client: WebClient,
+        clients: SlackClients,
         clock: Clock,
         window_seconds: float,
         outbox: Outbox,
@@ -38,7 +49,7 @@ class CountRefresher:
         self.outbox = outbox
         self.db = db
         self.bank = bank
-        self.client = client
+        self.clients = clients
         self.clock = clock
         self.window = dt.timedelta(seconds=window_seconds)
         self.on_closed = on_closed
@@ -83,13 +94,13 @@ class CountRefresher:
             return
         with self._lock:
             self._not_before[post_id] = now + self.window
-        channel_id, ts, question_id = post.channel_id, post.message_ts, post.question_id
+        target = _Target(post.team_id, post.channel_id, post.message_ts, post.question_id)
         self.outbox.submit(
-            lambda: self._spaced_update(post_id, channel_id, ts, question_id),
+            lambda: self._spaced_update(post_id, target),
             f"answer count of post {post_id}",
         )
 
-    def _spaced_update(self, post_id: int, channel_id: str, ts: str | None, question_id: str) -> None:
+    def _spaced_update(self, post_id: int, target: _Target) -> None:
         """Send a claimed update no sooner than a window after this process's previous send
         for the message (the outbox may have delayed that one), with the count read just
         before sending, so the message never shows an older count than a previous update."""
@@ -102,20 +113,19 @@ class CountRefresher:
             with self.db.reading() as session:
                 answered = post_queries.answer_counts(session=session, post_id=post_id)[0]
             self._last_sent[post_id] = time.monotonic()
-            self._update_message(post_id, channel_id, ts, question_id, answered)
+            self._update_message(post_id, target, answered)
 
-    def _update_message(
-        self, post_id: int, channel_id: str, ts: str | None, question_id: str, answered: int
-    ) -> None:
-        question = self.bank.question(question_id)
+    def _update_message(self, post_id: int, target: _Target, answered: int) -> None:
+        question = self.bank.question(target.question_id)
         lesson = self.bank.lesson(question.lesson_id) if question else None
-        if question is None or lesson is None or not ts:
+        client = self.clients.for_team(target.team_id)
+        if question is None or lesson is None or not target.ts or client is None:
             return
         text, blocks = render_daily_question(
             post_id=post_id, question=question, lesson=lesson, answered=answered
         )
         try:
-            self.client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+            client.chat_update(channel=target.channel_id, ts=target.ts, text=text, blocks=blocks)
         except (SlackApiError, urllib.error.URLError, OSError) as error:
             logger.warning("could not refresh the answer count of post %s: %s", post_id, error)
         # If the question closed while we were updating, our update may have put the

@@ -1,38 +1,31 @@
-"""Posting the daily question exactly once, and closing the previous one with its reveal.
-
-Order of work: claim the (team, channel, quiz day) row under the leader's fencing token,
-then call Slack with message metadata naming the post, then store the message ts. A
-crash between the last two is recovered by finding the message through its metadata.
-"""
+"""The daily question: posted exactly once per channel and quiz day (through the claimed
+delivery in `bot.services.delivery`), and the previous one closed with its reveal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import urllib.error
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.blocks.question import render_closed_question, render_daily_question
 from bot.clock import Clock
-from bot.services.delivery import Claimed, Result, deliver_once
+from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status, flag_refused_schedule
+from bot.services.schedules import Schedules
+from bot.slack.clients import SlackClients
 from content import Bank
 from db.engine import Database
 from db.models import Post
 from db.queries import posts as post_queries
 from db.queries.leases import Fence
-from db.queries.schedules import flag_schedule
 
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "leader_quiz_daily_question"
-# A claim older than this whose claimer never stored a message ts is taken over.
-DEFAULT_STALE_CLAIM = dt.timedelta(seconds=60)
 
 
 class PostStatus(Enum):
@@ -41,7 +34,20 @@ class PostStatus(Enum):
     IN_PROGRESS = "in_progress"  # another replica holds a fresh claim
     CHANNEL_REFUSED = "channel_refused"
     NOT_LEADER = "not_leader"
+    NO_TOKEN = "no_token"  # the workspace is not installed
     FAILED = "failed"  # Slack unreachable; the claim stays for a later retry
+
+
+_STATUS = {
+    Status.DELIVERED: PostStatus.POSTED,
+    Status.ALREADY_DELIVERED: PostStatus.ALREADY_POSTED,
+    Status.IN_PROGRESS: PostStatus.IN_PROGRESS,
+    Status.REFUSED: PostStatus.CHANNEL_REFUSED,
+    Status.NOT_LEADER: PostStatus.NOT_LEADER,
+    Status.NO_TOKEN: PostStatus.NO_TOKEN,
+    Status.DROPPED: PostStatus.FAILED,
+    Status.FAILED: PostStatus.FAILED,
+}
 
 
 @dataclass(frozen=True)
@@ -52,166 +58,102 @@ class PostOutcome:
     message_ts: str | None = None
     error: str | None = None
 
+    @classmethod
+    def of(cls, outcome: Outcome[Post]) -> PostOutcome:
+        row = outcome.row
+        error = outcome.error
+        if outcome.status is Status.DROPPED:
+            error = "question missing"
+        return cls(
+            _STATUS[outcome.status],
+            row.id if row else None,
+            row.question_id if row else None,
+            outcome.message_ts,
+            error,
+        )
 
-class DailyPoster:
+
+class DailyPosts:
+    """Posts, closes and reveals daily questions; the `Kind` of daily posts."""
+
+    model = Post
+    event_type = METADATA_EVENT
+    metadata_key = "post_id"
+
     def __init__(
         self,
         *,
         db: Database,
         bank: Bank,
-        client: WebClient,
-        posting_client: WebClient,
+        clients: SlackClients,
         clock: Clock,
-        sleep: Callable[[float], None] = time.sleep,
-        stale_claim: dt.timedelta = DEFAULT_STALE_CLAIM,
+        delivery: ClaimedDelivery,
+        schedules: Schedules,
     ) -> None:
-        self.stale_claim = stale_claim
         self.db = db
         self.bank = bank
-        self.client = client
-        self.posting_client = posting_client
+        self.clients = clients
         self.clock = clock
-        self.sleep = sleep
+        self.delivery = delivery
+        self.schedules = schedules
 
     # -- posting -----------------------------------------------------------------------
     def post_daily(
         self, *, team_id: str, channel_id: str, quiz_day: dt.date, timezone: str, fence: Fence | None
     ) -> PostOutcome:
         """Post `quiz_day`'s question to the channel unless it already has one."""
-        now = self.clock.now()
-        try:
-            with self.db.writing() as session:
-                post = post_queries.claim_post(
-                    session=session,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    quiz_day=quiz_day,
-                    timezone=timezone,
-                    question_ids=[q.id for q in self.bank.questions],
-                    fence=fence,
-                    now=now,
-                )
-                post_id, question_id = post.id, post.question_id
-        except post_queries.StaleFence as error:
-            logger.warning("not posting to %s: %s", channel_id, error)
-            return PostOutcome(PostStatus.NOT_LEADER, error=str(error))
-        except post_queries.AlreadyClaimed:
-            # Re-read: the failed transaction rolled back and expired the row it found.
-            with self.db.reading() as session:
-                existing = post_queries.find_post(
-                    session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day
-                )
-            if existing is None:  # the claimer gave it up (Slack refused); try again next run
-                return PostOutcome(PostStatus.IN_PROGRESS)
-            return self._resume(existing, fence)
-        return self._deliver(post_id=post_id, question_id=question_id, fence=fence)
+        question_ids = [q.id for q in self.bank.questions]
+        outcome = self.delivery.deliver_new(
+            self,
+            key={"team_id": team_id, "channel_id": channel_id, "quiz_day": quiz_day},
+            values=lambda session: post_queries.claim_values(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                question_ids=question_ids,
+                timezone=timezone,
+            ),
+            fence=fence,
+        )
+        return PostOutcome.of(outcome)
 
-    def _resume(self, post: Post, fence: Fence | None) -> PostOutcome:
-        if post.status != post_queries.CLAIMED:
-            return PostOutcome(PostStatus.ALREADY_POSTED, post.id, post.question_id, post.message_ts)
-        # Claimed but never confirmed: the claimer may still be at it, or may have died.
-        now = self.clock.now()
-        try:
-            with self.db.writing() as session:
-                taken = post_queries.retake_claim(
-                    session=session,
-                    post_id=post.id,
-                    fence=fence,
-                    now=now,
-                    stale_before=now - self.stale_claim,
-                )
-        except post_queries.StaleFence as error:
-            return PostOutcome(PostStatus.NOT_LEADER, error=str(error))
-        if not taken:
-            return PostOutcome(PostStatus.IN_PROGRESS, post.id, post.question_id)
-        logger.info("resuming unfinished post %s for %s on %s", post.id, post.channel_id, post.quiz_day)
-        return self._deliver(post_id=post.id, question_id=post.question_id, fence=fence, look_first=True)
+    def post_now(
+        self, *, team_id: str, channel_id: str, day: dt.date | None = None
+    ) -> tuple[dt.date, PostOutcome]:
+        """A person's "post it now" (the CLI, `/leader-quiz post`): the channel's question for
+        `day` (default: today in its zone), outside the lease; the unique row still makes a
+        second post impossible."""
+        zone = self.schedules.zone(team_id=team_id, channel_id=channel_id)
+        day = day or self.schedules.today(team_id=team_id, channel_id=channel_id)
+        outcome = self.post_daily(
+            team_id=team_id, channel_id=channel_id, quiz_day=day, timezone=zone, fence=None
+        )
+        return day, outcome
 
     def recover_stale_claims(self, fence: Fence | None) -> list[PostOutcome]:
         """Finish posts whose claimer died between claiming and storing the message ts."""
-        with self.db.reading() as session:
-            stale = post_queries.stale_claims(
-                session=session, stale_before=self.clock.now() - self.stale_claim
-            )
-        return [self._resume(post, fence) for post in stale]
+        return [PostOutcome.of(outcome) for outcome in self.delivery.resume_stale(self, fence)]
 
-    def _deliver(
-        self, *, post_id: int, question_id: str, fence: Fence | None, look_first: bool = False
-    ) -> PostOutcome:
-        with self.db.reading() as session:
-            post = post_queries.get_post(session=session, post_id=post_id)
-        assert post is not None
-        question = self.bank.question(question_id)
-        if question is None:  # the bank lost a question that was claimed: pick again tomorrow
-            logger.error("claimed question %s is no longer in the bank", question_id)
-            with self.db.writing() as session:
-                post_queries.release_claim(session=session, post_id=post_id)
-            return PostOutcome(PostStatus.FAILED, post_id, question_id, error="question missing")
-        lesson = self.bank.lesson(question.lesson_id)
-        assert lesson is not None
-        text, blocks = render_daily_question(post_id=post_id, question=question, lesson=lesson)
-        delivered = deliver_once(
-            client=self.client,
-            posting_client=self.posting_client,
-            claimed=Claimed(
-                channel_id=post.channel_id,
-                event_type=METADATA_EVENT,
-                key="post_id",
-                value=post_id,
-                claimed_at=post.claimed_at,
-                extra={"quiz_day": post.quiz_day.isoformat()},
-            ),
-            text=text,
-            blocks=blocks,
-            still_ours=lambda: self._still_ours(post),
-            look_first=look_first,
-            look_back=self.stale_claim + dt.timedelta(minutes=5),
-            sleep=self.sleep,
-        )
-        if delivered.result is Result.REFUSED:
-            return self._refuse(post, delivered.error or "refused")
-        if delivered.result is Result.TAKEN_OVER:
-            return PostOutcome(PostStatus.IN_PROGRESS, post_id, question_id)
-        if delivered.result is Result.FAILED or delivered.ts is None:
-            return PostOutcome(PostStatus.FAILED, post_id, question_id, error=delivered.error)
-        message_ts = delivered.ts
-        # One transaction closes the earlier questions and opens this one, so a channel never
-        # has two open at once (an answer to today must not find yesterday still open).
-        with self.db.writing() as session:
-            closed = post_queries.close_open_before(
-                session=session,
-                team_id=post.team_id,
-                channel_id=post.channel_id,
-                quiz_day=post.quiz_day,
-                now=self.clock.now(),
-            )
-            post_queries.mark_open(
-                session=session, post_id=post_id, message_ts=message_ts, now=self.clock.now()
-            )
-        logger.info("posted %s to %s for %s (post %s)", question_id, post.channel_id, post.quiz_day, post_id)
-        for closed_id in closed:
-            self.reveal(closed_id)
-        return PostOutcome(PostStatus.POSTED, post_id, question_id, message_ts)
+    # -- the Kind of daily posts ---------------------------------------------------------
+    def message(self, row: Post) -> Message | None:
+        question = self.bank.question(row.question_id)
+        lesson = self.bank.lesson(question.lesson_id) if question else None
+        if question is None or lesson is None:  # the bank lost a claimed question: pick again tomorrow
+            logger.error("claimed question %s is no longer in the bank", row.question_id)
+            return None
+        text, blocks = render_daily_question(post_id=row.id, question=question, lesson=lesson)
+        return Message(row.channel_id, text, blocks)
 
-    def _still_ours(self, post: Post) -> bool:
-        with self.db.reading() as session:
-            return post_queries.holds_claim(session=session, post_id=post.id, claimed_at=post.claimed_at)
+    def delivered(self, session: Session, row: Post, message_ts: str, now: dt.datetime) -> list[int]:
+        return post_queries.open_post(session=session, post_id=row.id, message_ts=message_ts, now=now)
 
-    def _refuse(self, post: Post, code: str) -> PostOutcome:
-        with self.db.writing() as session:
-            post_queries.release_claim(session=session, post_id=post.id)
-            first = flag_schedule(
-                session=session,
-                team_id=post.team_id,
-                channel_id=post.channel_id,
-                error=code,
-                now=self.clock.now(),
-            )
-        if first:
-            logger.error(
-                "Slack refused channel %s (%s): its schedule is flagged and skipped", post.channel_id, code
-            )
-        return PostOutcome(PostStatus.CHANNEL_REFUSED, post.id, post.question_id, error=code)
+    def after_delivered(self, row: Post, closed: list[int]) -> None:
+        logger.info("posted %s to %s for %s (post %s)", row.question_id, row.channel_id, row.quiz_day, row.id)
+        for post_id in closed:
+            self.reveal(post_id)
+
+    def refused(self, session: Session, row: Post, code: str, now: dt.datetime) -> None:
+        flag_refused_schedule(session, row, code, now)
 
     # -- closing -----------------------------------------------------------------------
     def close_before(self, *, team_id: str, channel_id: str, quiz_day: dt.date) -> int:
@@ -237,13 +179,14 @@ class DailyPoster:
             answered, correct = post_queries.answer_counts(session=session, post_id=post_id)
         question = self.bank.question(post.question_id)
         lesson = self.bank.lesson(question.lesson_id) if question else None
-        if question is None or lesson is None:
+        client = self.clients.for_team(post.team_id)
+        if question is None or lesson is None or client is None:
             return False
         text, blocks = render_closed_question(
             post_id=post_id, question=question, lesson=lesson, answered=answered, correct=correct
         )
         try:
-            self.client.chat_update(channel=post.channel_id, ts=post.message_ts, text=text, blocks=blocks)
+            client.chat_update(channel=post.channel_id, ts=post.message_ts, text=text, blocks=blocks)
         except (SlackApiError, urllib.error.URLError, OSError) as error:
             logger.warning("could not reveal post %s: %s", post_id, error)
             return False

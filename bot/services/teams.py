@@ -1,243 +1,111 @@
-"""`/leader-quiz teams` (everyone) and `/leader-quiz team …` (admins; the dispatcher has
-already checked): text in, private reply out. Bad input changes nothing and the reply
-names the bad part."""
+"""Teams in a channel's competition: membership changes (one transaction each) and the
+team board. Slack-facing parsing and replies live in `bot.listeners.commands.team`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import re
 import urllib.error
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.teams import mentions, period_label, render_team_board, render_team_list
-from bot.blocks.text import clip, escape, plural
-from bot.runtime import Runtime
-from bot.services.replies import Reply
-from bot.services.reports import PERIODS, period_bounds
-from db.queries import teams as team_queries
+from bot.clock import Clock
+from bot.services.reports import Reports
+from bot.slack.clients import SlackClients
+from db.engine import Database
+from db.queries import teams as queries
+from db.queries.standings import team_standings
+from db.results import MembershipChange, TeamView
+from db.team_score import TeamStanding
 
 logger = logging.getLogger(__name__)
 
-MAX_NAME = 40
-USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
-GROUP_MENTION = re.compile(r"^<!subteam\^([A-Z0-9]{1,24})(?:\|[^>]*)?>$")
-# Letters and digits of any script, spaces, and - _ . ' (nothing Slack markup could use).
-NAME = re.compile(r"^\w[\w .'\-]*$")
 
-USAGE = (
-    "Usage: `/leader-quiz team add &lt;name&gt; @person …`, `team remove &lt;name&gt; [@person …]`, "
-    "`team sync &lt;name&gt; @group`, `team list`."
-)
-UNCHANGED = "Nothing was changed."
+class GroupUnavailable(Exception):
+    """Slack would not give a user group's members; `code` says why (or None: unreachable)."""
 
-
-class BadInput(ValueError):
-    """Input that names its own bad part."""
+    def __init__(self, code: str | None) -> None:
+        super().__init__(code or "unreachable")
+        self.code = code
 
 
 @dataclass(frozen=True)
-class TeamArgs:
-    name: str
-    mentions: list[str]  # raw mention tokens, in order
+class TeamBoard:
+    period: str
+    start: dt.date | None
+    quiz_days: int
+    rows: list[TeamStanding]
+    viewer_team: str | None
 
 
-def split_name(args: list[str]) -> TeamArgs:
-    """The team name (the words before the first mention) and the mention tokens after it."""
-    words: list[str] = []
-    index = 0
-    while index < len(args) and not args[index].startswith(("<@", "<!")):
-        if args[index].startswith("@"):
-            raise BadInput(
-                f"`{clip(args[index], 40)}` is not a mention Slack sent me: pick the person or group "
-                "from Slack's autocomplete so it becomes a link"
+class Teams:
+    def __init__(self, *, db: Database, clients: SlackClients, reports: Reports, clock: Clock) -> None:
+        self.db = db
+        self.clients = clients
+        self.reports = reports
+        self.clock = clock
+
+    def add(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        with self.db.writing() as session:
+            return queries.add_members(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                name=name,
+                user_ids=user_ids,
+                now=self.clock.now(),
             )
-        words.append(args[index])
-        index += 1
-    return TeamArgs(name=" ".join(words), mentions=args[index:])
 
+    def remove_team(self, *, team_id: str, channel_id: str, name: str) -> TeamView | None:
+        with self.db.writing() as session:
+            return queries.remove_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
 
-def check_name(name: str) -> str:
-    if not name:
-        raise BadInput("the team has no name: put it right after the subcommand, before any mention")
-    if len(name) > MAX_NAME:
-        raise BadInput(f"the team name `{escape(clip(name, 50))}` is over {MAX_NAME} characters")
-    if not NAME.match(name):
-        raise BadInput(
-            f"the team name `{escape(clip(name, 50))}` has characters other than letters, digits, "
-            "spaces and - _ . '"
-        )
-    return name
-
-
-def parse_users(tokens: list[str]) -> list[str]:
-    if not tokens:
-        raise BadInput("no people named: mention at least one, e.g. `@alice`")
-    users: list[str] = []
-    for token in tokens:
-        match = USER_MENTION.match(token)
-        if match is None:
-            raise BadInput(f"`{escape(clip(token, 40))}` is not a mention of a person")
-        users.append(match.group(1))
-    return list(dict.fromkeys(users))
-
-
-def parse_group(tokens: list[str]) -> str:
-    if len(tokens) != 1:
-        what = "no user group named" if not tokens else f"`{escape(clip(' '.join(tokens), 60))}` is not one"
-        raise BadInput(f"{what}: `team sync &lt;name&gt; @group` takes exactly one user group")
-    match = GROUP_MENTION.match(tokens[0])
-    if match is None:
-        raise BadInput(f"`{escape(clip(tokens[0], 40))}` is not a mention of a user group")
-    return match.group(1)
-
-
-def _refuse(error: BadInput) -> Reply:
-    return Reply.plain(f"That did not work: {error}. {UNCHANGED}\n{USAGE}")
-
-
-# -- admins --------------------------------------------------------------------------------
-def team_command(runtime: Runtime, *, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
-    action = args[0].lower() if args else ""
-    rest = args[1:]
-    try:
-        if action == "add":
-            return _add(runtime, team_id=team_id, channel_id=channel_id, args=rest)
-        if action == "remove":
-            return _remove(runtime, team_id=team_id, channel_id=channel_id, args=rest)
-        if action == "sync":
-            return _sync(runtime, team_id=team_id, channel_id=channel_id, args=rest)
-        if action == "list":
-            return _list(runtime, team_id=team_id, channel_id=channel_id)
-    except BadInput as error:
-        return _refuse(error)
-    if not action:
-        return Reply.plain(USAGE)
-    return Reply.plain(f"`team {escape(clip(args[0], 20))}` is not a team subcommand. {USAGE}")
-
-
-def _describe(change: team_queries.MembershipChange) -> str:
-    parts: list[str] = []
-    if change.added:
-        parts.append(f"added {mentions(change.added)}")
-    for old_team in sorted(set(change.moved.values())):
-        movers = [user for user, team in change.moved.items() if team == old_team]
-        parts.append(f"moved {mentions(movers)} from *{escape(old_team)}*")
-    if change.removed:
-        parts.append(f"removed {mentions(change.removed)}")
-    if change.already:
-        parts.append(f"{mentions(change.already)} already in it")
-    return "; ".join(parts) or "no change"
-
-
-def _add(runtime: Runtime, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
-    parsed = split_name(args)
-    name = check_name(parsed.name)
-    users = parse_users(parsed.mentions)
-    with runtime.db.writing() as session:
-        change = team_queries.add_members(
-            session=session,
-            team_id=team_id,
-            channel_id=channel_id,
-            name=name,
-            user_ids=users,
-            now=runtime.now(),
-        )
-    made = "Created team" if change.created else "Team"
-    return Reply.plain(f"{made} *{escape(change.team)}*: {_describe(change)}.")
-
-
-def _remove(runtime: Runtime, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
-    parsed = split_name(args)
-    name = check_name(parsed.name)
-    if not parsed.mentions:
-        with runtime.db.writing() as session:
-            gone = team_queries.remove_team(
-                session=session, team_id=team_id, channel_id=channel_id, name=name
+    def remove_members(
+        self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]
+    ) -> MembershipChange | None:
+        with self.db.writing() as session:
+            return queries.remove_members(
+                session=session, team_id=team_id, channel_id=channel_id, name=name, user_ids=user_ids
             )
-        if gone is None:
-            return Reply.plain(f"There is no team *{escape(name)}* in <#{channel_id}>. {UNCHANGED}")
-        return Reply.plain(
-            f"Removed team *{escape(gone.name)}* and its {plural(len(gone.members), 'member')}. "
-            "Their answers still count for them; they are just in no team here now."
-        )
-    users = parse_users(parsed.mentions)
-    with runtime.db.writing() as session:
-        change = team_queries.remove_members(
-            session=session, team_id=team_id, channel_id=channel_id, name=name, user_ids=users
-        )
-    if change is None:
-        return Reply.plain(f"There is no team *{escape(name)}* in <#{channel_id}>. {UNCHANGED}")
-    text = f"Team *{escape(change.team)}*: " + (
-        f"removed {mentions(change.removed)}" if change.removed else "nobody removed"
-    )
-    if change.not_members:
-        text += (
-            f"; {mentions(change.not_members)} {'was' if len(change.not_members) == 1 else 'were'} not in it"
-        )
-    return Reply.plain(text + ".")
 
+    def group_members(self, *, team_id: str, group_id: str) -> list[str]:
+        """A Slack user group's members (`usergroups.users.list`); raises GroupUnavailable."""
+        client = self.clients.for_team(team_id)
+        if client is None:
+            raise GroupUnavailable("not_installed")
+        try:
+            response = client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as error:
+            code = error.response.get("error") or f"HTTP {error.response.status_code}"
+            logger.warning("usergroups.users.list for %s failed: %s", group_id, code)
+            raise GroupUnavailable(code) from None
+        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            logger.warning("usergroups.users.list for %s failed: %s", group_id, error)
+            raise GroupUnavailable(None) from None
+        return [str(user) for user in response.get("users") or []]
 
-def _sync(runtime: Runtime, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
-    parsed = split_name(args)
-    name = check_name(parsed.name)
-    group = parse_group(parsed.mentions)
-    try:
-        response = runtime.client.usergroups_users_list(usergroup=group)
-    except SlackApiError as error:
-        code = error.response.get("error") or f"HTTP {error.response.status_code}"
-        logger.warning("usergroups.users.list for %s failed: %s", group, code)
-        hint = " (the app needs the `usergroups:read` scope)" if code == "missing_scope" else ""
-        return Reply.plain(f"Slack would not give me the members of that group: `{code}`{hint}. {UNCHANGED}")
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
-        logger.warning("usergroups.users.list for %s failed: %s", group, error)
-        return Reply.plain(f"Slack could not be reached for that group's members; try again. {UNCHANGED}")
-    users = [str(user) for user in response.get("users") or []]
-    if not users:
-        return Reply.plain(
-            f"That user group has no members, so *{escape(name)}* was left as it was. {UNCHANGED}"
-        )
-    with runtime.db.writing() as session:
-        change = team_queries.sync_members(
-            session=session,
-            team_id=team_id,
-            channel_id=channel_id,
-            name=name,
-            user_ids=users,
-            now=runtime.now(),
-        )
-    made = "Created team" if change.created else "Synced team"
-    return Reply.plain(
-        f"{made} *{escape(change.team)}* with <!subteam^{group}> ({plural(len(users), 'member')}): "
-        f"{_describe(change)}."
-    )
+    def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        with self.db.writing() as session:
+            return queries.sync_members(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                name=name,
+                user_ids=user_ids,
+                now=self.clock.now(),
+            )
 
+    def list(self, *, team_id: str, channel_id: str) -> list[TeamView]:
+        with self.db.reading() as session:
+            return queries.list_teams(session=session, team_id=team_id, channel_id=channel_id)
 
-def _list(runtime: Runtime, *, team_id: str, channel_id: str) -> Reply:
-    with runtime.db.reading() as session:
-        teams = team_queries.list_teams(session=session, team_id=team_id, channel_id=channel_id)
-    return Reply(*render_team_list(channel_id=channel_id, teams=teams))
-
-
-# -- everyone ------------------------------------------------------------------------------
-def teams_board(runtime: Runtime, *, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
-    period = args[0].lower() if args else "month"
-    if period not in PERIODS:
-        return Reply.plain(f"`{escape(clip(period, 20))}` is not a period: use week, month or all.")
-    today = runtime.reports.channel_today(team_id=team_id, channel_id=channel_id, now=runtime.now())
-    start, end = period_bounds(period, today)
-    with runtime.db.reading() as session:
-        quiz_days, rows = team_queries.team_standings(
-            session=session, team_id=team_id, channel_id=channel_id, start=start, end=end
-        )
-        mine = team_queries.team_of(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
-    return Reply(
-        *render_team_board(
-            channel_id=channel_id,
-            label=period_label(period, start),
-            quiz_days=quiz_days,
-            rows=rows,
-            viewer_team=mine,
-        )
-    )
+    def board(self, *, team_id: str, channel_id: str, period: str, viewer: str) -> TeamBoard:
+        start, end = self.reports.period(team_id=team_id, channel_id=channel_id, period=period)
+        with self.db.reading() as session:
+            quiz_days, rows = team_standings(
+                session=session, team_id=team_id, channel_id=channel_id, start=start, end=end
+            )
+            mine = queries.team_of(session=session, team_id=team_id, channel_id=channel_id, user_id=viewer)
+        return TeamBoard(period=period, start=start, quiz_days=quiz_days, rows=rows, viewer_team=mine)

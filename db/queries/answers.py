@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Answer, PeriodTotal, Post, QuestionHistory, UserStats, UTCDateTime
-from db.queries.periods import MONTH, WEEK, month_start, week_start
+from db.periods import MONTH, WEEK, month_start, week_start
 from db.streaks import StreakState, apply_answer
 
 

@@ -1,5 +1,5 @@
-"""Daily posts: choosing the question, claiming under a fencing token, opening, closing,
-and the coalescing claim for answer-count refreshes."""
+"""Daily posts: choosing the question, opening (Slack took it) and closing, and the
+coalescing claim for answer-count refreshes. Claiming goes through `db.queries.claims`."""
 
 from __future__ import annotations
 
@@ -7,21 +7,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Answer, Post
-from db.queries.leases import Fence, check_fence
+from db.models import CLAIMED, Answer, Post
+from db.queries import claims
 
-CLAIMED, OPEN, CLOSED = "claimed", "open", "closed"
-
-
-class StaleFence(Exception):
-    """The claimer's lease is no longer the current one: the database refuses the claim."""
-
-
-class AlreadyClaimed(Exception):
-    """The channel already has a post row for that quiz day."""
+OPEN, CLOSED = Post.DELIVERED, "closed"
 
 
 def get_post(*, session: Session, post_id: int) -> Post | None:
@@ -50,88 +41,29 @@ def next_question(
     return question_ids[0], cycle + 1
 
 
-def claim_post(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    quiz_day: dt.date,
-    timezone: str,
-    question_ids: Sequence[str],
-    fence: Fence | None,
-    now: dt.datetime,
-) -> Post:
-    """Write the post row before calling Slack. Under a fence, the lease row is checked and
-    locked in the same transaction; the unique (team, channel, quiz day) row stops a second
-    claim even from a stale leader."""
-    if fence is not None and not check_fence(session=session, fence=fence, now=now):
-        raise StaleFence(f"token {fence.token} held by {fence.holder} is no longer current")
-    existing = find_post(session=session, team_id=team_id, channel_id=channel_id, quiz_day=quiz_day)
-    if existing is not None:
-        raise AlreadyClaimed(f"{channel_id} already has a post for {quiz_day}")
+def claim_values(
+    *, session: Session, team_id: str, channel_id: str, question_ids: Sequence[str], timezone: str
+) -> dict:
+    """What a new post row holds beside its key: the channel's next question, chosen in the
+    claim's own transaction."""
     question_id, cycle = next_question(
         session=session, team_id=team_id, channel_id=channel_id, question_ids=question_ids
     )
-    post = Post(
-        team_id=team_id,
-        channel_id=channel_id,
-        quiz_day=quiz_day,
-        timezone=timezone,
-        question_id=question_id,
-        cycle=cycle,
-        status=CLAIMED,
-        fencing_token=fence.token if fence else None,
-        claimed_by=fence.holder if fence else None,
-        claimed_at=now,
-    )
-    session.add(post)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise AlreadyClaimed(f"{channel_id} already has a post for {quiz_day}") from None
-    return post
+    return {"question_id": question_id, "cycle": cycle, "timezone": timezone}
 
 
-def retake_claim(
-    *, session: Session, post_id: int, fence: Fence | None, now: dt.datetime, stale_before: dt.datetime
-) -> bool:
-    """Take over a claim whose claimer never finished (crashed before storing the message ts).
-    Only one replica wins; the claim's age keeps a live claimer from being overtaken."""
-    if fence is not None and not check_fence(session=session, fence=fence, now=now):
-        raise StaleFence(f"token {fence.token} held by {fence.holder} is no longer current")
-    result = session.execute(
-        update(Post)
-        .where(Post.id == post_id, Post.status == CLAIMED, Post.claimed_at <= stale_before)
-        .values(
-            claimed_at=now,
-            fencing_token=fence.token if fence else None,
-            claimed_by=fence.holder if fence else None,
-        )
-    )
-    return result.rowcount == 1
-
-
-def holds_claim(*, session: Session, post_id: int, claimed_at: dt.datetime) -> bool:
-    """Whether a claim is still the one we wrote (a takeover rewrites `claimed_at`)."""
+def open_post(*, session: Session, post_id: int, message_ts: str, now: dt.datetime) -> list[int]:
+    """Slack took the post: close the channel's earlier open questions and open this one in
+    the same transaction, so a channel never has two open at once (an answer to today must
+    not find yesterday still open). The ids this call closed, to reveal."""
     post = session.get(Post, post_id)
-    return post is not None and post.status == CLAIMED and post.claimed_at == claimed_at
-
-
-def mark_open(*, session: Session, post_id: int, message_ts: str, now: dt.datetime) -> bool:
-    result = session.execute(
-        update(Post)
-        .where(Post.id == post_id, Post.status == CLAIMED)
-        .values(status=OPEN, message_ts=message_ts, posted_at=now)
+    if post is None or post.status != CLAIMED:
+        return []
+    closed = close_open_before(
+        session=session, team_id=post.team_id, channel_id=post.channel_id, quiz_day=post.quiz_day, now=now
     )
-    return result.rowcount == 1
-
-
-def release_claim(*, session: Session, post_id: int) -> None:
-    """Drop a claim Slack definitively refused (bot not in channel): no question, no quiz day."""
-    post = session.get(Post, post_id)
-    if post is not None and post.status == CLAIMED:
-        session.delete(post)
+    claims.mark_delivered(session, Post, row_id=post_id, message_ts=message_ts, now=now)
+    return closed
 
 
 def close_open_before(
@@ -158,12 +90,6 @@ def close_post(*, session: Session, post_id: int, now: dt.datetime) -> bool:
         update(Post).where(Post.id == post_id, Post.status == OPEN).values(status=CLOSED, closed_at=now)
     )
     return result.rowcount == 1
-
-
-def stale_claims(*, session: Session, stale_before: dt.datetime) -> list[Post]:
-    return list(
-        session.execute(select(Post).where(Post.status == CLAIMED, Post.claimed_at <= stale_before)).scalars()
-    )
 
 
 def closed_days(*, session: Session, team_id: str, channel_id: str) -> list[dt.date]:

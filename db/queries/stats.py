@@ -5,50 +5,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Answer, PeriodTotal, QuestionHistory, UserStats
+from db.periods import stored_period
 from db.queries.answers import stats_state
-from db.queries.periods import stored_period
 from db.queries.posts import closed_days, latest_closed_days, quiz_days_since
+from db.results import MIN_ANSWERS_FOR_ACCURACY, RankedRow, StatsView
 from db.streaks import MAX_FREEZES, effective_state
-
-MIN_ANSWERS_FOR_ACCURACY = 5
-
-
-@dataclass(frozen=True)
-class StatsView:
-    user_id: str
-    channel_id: str
-    answered: int
-    correct: int
-    current_streak: int
-    longest_streak: int
-    first_answered_day: dt.date | None
-    freezes_held: int = 0
-    freezes_used: int = 0
-    quiz_days_since_joining: int = 0
-
-    @property
-    def accuracy(self) -> float:
-        return round(self.correct / self.answered, 4) if self.answered else 0.0
-
-
-@dataclass(frozen=True)
-class RankedRow:
-    rank: int
-    user_id: str
-    correct: int
-    answered: int
-    current_streak: int
-    longest_streak: int
-
-    @property
-    def accuracy(self) -> float:
-        return round(self.correct / self.answered, 4) if self.answered else 0.0
 
 
 def _closed_after(days: list[dt.date], day: dt.date | None) -> int:

@@ -35,7 +35,7 @@ def answers_stored(app: InProcessApp) -> int:
 def posted_message(app: InProcessApp, fake: FakeSlack, channel: str = CHANNEL) -> dict:
     import datetime as dt
 
-    outcome = app.runtime.poster.post_daily(
+    outcome = app.runtime.posts.post_daily(
         team_id="T0001", channel_id=channel, quiz_day=dt.date(2026, 11, 26), timezone="UTC", fence=None
     )
     assert outcome.status.value == "posted"
@@ -256,7 +256,7 @@ def test_closed_question_click_counts_for_nothing(
     import datetime as dt
 
     message = posted_message(app, fake_slack)
-    app.runtime.poster.post_daily(
+    app.runtime.posts.post_daily(
         team_id="T0001", channel_id=CHANNEL, quiz_day=dt.date(2026, 11, 27), timezone="UTC", fence=None
     )
     right = correct_letter(message)

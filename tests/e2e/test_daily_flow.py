@@ -24,7 +24,7 @@ CHANNEL = "CQUIZ"
 
 
 def post_day(app: InProcessApp, day: dt.date) -> None:
-    outcome = app.runtime.poster.post_daily(
+    outcome = app.runtime.posts.post_daily(
         team_id="T0001", channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
     )
     assert outcome.status.value == "posted", outcome

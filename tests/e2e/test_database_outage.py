@@ -70,7 +70,7 @@ def test_outage_then_recovery(
     app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender, outage: Outage
 ) -> None:
     runtime = app.runtime
-    runtime.poster.post_daily(
+    runtime.posts.post_daily(
         team_id="T0001", channel_id=CHANNEL, quiz_day=dt.date(2026, 11, 26), timezone="UTC", fence=None
     )
     message = fake_slack.messages(CHANNEL)[-1]

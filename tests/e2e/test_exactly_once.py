@@ -16,6 +16,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.services.posting import PostStatus
 from db.models import Post
+from db.queries import claims
 from db.queries import posts as post_queries
 from db.queries.schedules import set_schedule
 from tests.support.fake_slack import FakeSlack
@@ -26,8 +27,10 @@ NINE_UTC = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NINE_UTC - dt.timedelta(hours=1))
+def clock(fake_slack: FakeSlack) -> FakeClock:
+    made = FakeClock(NINE_UTC - dt.timedelta(hours=1))
+    fake_slack.clock = made.now  # message timestamps follow the test's time
+    return made
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def replicas(env: dict[str, str], clock: FakeClock) -> Iterator[list[Runtime]]:
     for name in ("replica-a", "replica-b"):
         settings = dataclasses.replace(load_settings(env), replica_id=name)
         runtime = build_runtime(settings, clock=clock)
-        runtime.poster.sleep = lambda seconds: None
+        runtime.delivery.sleep = lambda seconds: None
         made.append(runtime)
     with made[0].db.writing() as session:
         set_schedule(
@@ -109,7 +112,7 @@ def test_paused_leader_cannot_post_after_losing_the_lease(
     clock.set(NINE_UTC + dt.timedelta(seconds=30))  # a is "paused" well past its 15 s lease
     new_fence = b.scheduler.heartbeat()
     assert new_fence.token > stale_fence.token
-    outcome = a.poster.post_daily(
+    outcome = a.posts.post_daily(
         team_id=TEAM, channel_id=CHANNEL, quiz_day=DAY, timezone="UTC", fence=stale_fence
     )
     assert outcome.status is PostStatus.NOT_LEADER
@@ -126,13 +129,17 @@ def test_crash_after_claim_before_posting_is_posted_later_once(
     clock.set(NINE_UTC + dt.timedelta(seconds=1))
     fence = a.scheduler.heartbeat()
     with a.db.writing() as session:  # a claims, then dies before calling Slack
-        post_queries.claim_post(
-            session=session,
-            team_id=TEAM,
-            channel_id=CHANNEL,
-            quiz_day=DAY,
-            timezone="UTC",
-            question_ids=[q.id for q in a.bank.questions],
+        claims.claim(
+            session,
+            Post,
+            key={"team_id": TEAM, "channel_id": CHANNEL, "quiz_day": DAY},
+            values=post_queries.claim_values(
+                session=session,
+                team_id=TEAM,
+                channel_id=CHANNEL,
+                question_ids=[q.id for q in a.bank.questions],
+                timezone="UTC",
+            ),
             fence=fence,
             now=clock.now(),
         )
@@ -159,7 +166,7 @@ def test_crash_after_slack_accepted_before_ts_stored_finds_the_message(
     def crash(**kwargs: object) -> bool:
         raise RuntimeError("replica a died here")
 
-    monkeypatch.setattr(post_queries, "mark_open", crash)
+    monkeypatch.setattr(post_queries, "open_post", crash)
     with pytest.raises(RuntimeError):
         a.scheduler.run_due()
     monkeypatch.undo()
@@ -177,7 +184,7 @@ def test_slack_timeout_after_accepting_does_not_double_post(
     replicas: list[Runtime], clock: FakeClock, fake_slack: FakeSlack
 ) -> None:
     a, _ = replicas
-    a.poster.posting_client.timeout = 1
+    a.clients.posting_client.timeout = 1
     clock.set(NINE_UTC + dt.timedelta(seconds=1))
     a.scheduler.heartbeat()
     fake_slack.fail_next("chat.postMessage", status=200, delay=2.0)  # stored, but answered too late

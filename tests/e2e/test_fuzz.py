@@ -82,7 +82,7 @@ json_values = st.recursive(
 
 @pytest.fixture
 def post_id(app: InProcessApp) -> int:
-    outcome = app.runtime.poster.post_daily(
+    outcome = app.runtime.posts.post_daily(
         team_id="T0001", channel_id="CFUZZ", quiz_day=dt.date(2026, 11, 26), timezone="UTC", fence=None
     )
     return outcome.post_id

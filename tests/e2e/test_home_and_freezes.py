@@ -17,7 +17,7 @@ START = dt.date(2026, 11, 2)
 def play(
     app: InProcessApp, fake: FakeSlack, slack: SlackSender, day: int, answers: dict[str, bool | None]
 ) -> None:
-    outcome = app.runtime.poster.post_daily(
+    outcome = app.runtime.posts.post_daily(
         team_id="T0001",
         channel_id=CHANNEL,
         quiz_day=START + dt.timedelta(days=day),
@@ -92,7 +92,7 @@ def test_app_home_shows_streak_freezes_rank_and_lessons(
         day = today - dt.timedelta(days=offset - 1)
         if day.month != today.month:
             continue
-        outcome = app.runtime.poster.post_daily(
+        outcome = app.runtime.posts.post_daily(
             team_id="T0001", channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
         )
         message = fake_slack.messages(CHANNEL)[-1]

@@ -13,8 +13,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import load_settings
+from bot.domain.schedule import ScheduleSpec
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import cron_trigger, spec_of
 from db.queries.posts import channel_posts
 from db.queries.schedules import get_schedule, set_schedule
 from tests.support.fake_slack import FakeSlack
@@ -23,14 +23,16 @@ TEAM, CHANNEL = "T0001", "CTIME"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+def clock(fake_slack: FakeSlack) -> FakeClock:
+    made = FakeClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    fake_slack.clock = made.now  # message timestamps follow the test's time
+    return made
 
 
 @pytest.fixture
 def runtime(env: dict[str, str], clock: FakeClock) -> Iterator[Runtime]:
     made = build_runtime(load_settings(env), clock=clock)
-    made.poster.sleep = lambda seconds: None
+    made.delivery.sleep = lambda seconds: None
     yield made
     made.close()
 
@@ -123,8 +125,8 @@ def test_cron_trigger_agrees_with_the_due_check(runtime: Runtime, clock: FakeClo
     clock.set(at("Europe/Berlin", 2026, 3, 27, 12, 0))
     schedule(runtime, clock, at="09:15", zone="Europe/Berlin", days="mon-fri")
     with runtime.db.reading() as session:
-        spec = spec_of(get_schedule(session=session, team_id=TEAM, channel_id=CHANNEL))
-    trigger = cron_trigger(spec)
+        spec = ScheduleSpec.of(get_schedule(session=session, team_id=TEAM, channel_id=CHANNEL))
+    trigger = spec.trigger()
     fire = trigger.get_next_fire_time(None, clock.now())
     assert fire == spec.post_time(dt.date(2026, 3, 30))  # Friday done; Monday, after the switch
     assert fire.astimezone(dt.UTC).hour == 7  # 09:15 CEST

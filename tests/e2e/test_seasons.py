@@ -16,8 +16,9 @@ from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.services.posting import PostStatus
-from bot.services.seasons import METADATA_EVENT
+from bot.services.recaps import METADATA_EVENT
 from db.models import SeasonPost
+from db.queries import claims
 from db.queries import teams as team_queries
 from db.queries.answers import record_answer
 from db.queries.posts import get_post
@@ -34,8 +35,10 @@ OCT_1_NINE = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC)  # a Thursday
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 8, 1, 8, tzinfo=dt.UTC))
+def clock(fake_slack: FakeSlack) -> FakeClock:
+    made = FakeClock(dt.datetime(2026, 8, 1, 8, tzinfo=dt.UTC))
+    fake_slack.clock = made.now  # message timestamps follow the test's time
+    return made
 
 
 def make_replicas(
@@ -47,7 +50,7 @@ def make_replicas(
     for name in ("replica-a", "replica-b"):
         settings = dataclasses.replace(load_settings(env), replica_id=name)
         runtime = build_runtime(settings, clock=clock)
-        runtime.poster.sleep = lambda seconds: None
+        runtime.delivery.sleep = lambda seconds: None
         made.append(runtime)
     with made[0].db.writing() as session:
         set_schedule(
@@ -74,7 +77,7 @@ def replicas(env: dict[str, str], clock: FakeClock) -> Iterator[list[Runtime]]:
 def play(runtime: Runtime, clock: FakeClock, day: dt.date, answers: dict[str, bool]) -> None:
     """Post `day`'s question (as `leader-quiz post --date` does) and record the answers."""
     clock.set(dt.datetime.combine(day, dt.time(9, 0, 30), tzinfo=dt.UTC))
-    outcome = runtime.poster.post_daily(
+    outcome = runtime.posts.post_daily(
         team_id=TEAM, channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
     )
     assert outcome.status is PostStatus.POSTED
@@ -182,10 +185,10 @@ def test_crash_after_slack_accepted_is_recovered_without_a_second_message(
     clock.set(OCT_1_NINE + dt.timedelta(seconds=1))
     lead(a)
 
-    def crash(**kwargs: object) -> bool:
+    def crash(*args: object) -> None:
         raise RuntimeError("replica a died here")
 
-    monkeypatch.setattr(team_queries, "mark_season_posted", crash)
+    monkeypatch.setattr(a.recaps, "delivered", crash)  # dies before the recap's ts is stored
     with pytest.raises(RuntimeError):
         a.scheduler.run_due()
     monkeypatch.undo()
@@ -224,8 +227,13 @@ def test_crash_after_claim_before_slack_is_posted_later_once(
     clock.set(OCT_1_NINE + dt.timedelta(seconds=1))
     fence = a.scheduler.heartbeat()
     with a.db.writing() as session:  # a claims, then dies before calling Slack
-        team_queries.claim_season_post(
-            session=session, team_id=TEAM, channel_id=CHANNEL, month=SEPTEMBER, fence=fence, now=clock.now()
+        claims.claim(
+            session,
+            SeasonPost,
+            key={"team_id": TEAM, "channel_id": CHANNEL, "month": SEPTEMBER},
+            values={},
+            fence=fence,
+            now=clock.now(),
         )
     clock.advance(seconds=90)
     lead(b)

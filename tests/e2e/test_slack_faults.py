@@ -25,7 +25,7 @@ CHANNEL = "CFAULT"
 
 
 def post(app: InProcessApp, fake: FakeSlack) -> dict:
-    outcome = app.runtime.poster.post_daily(
+    outcome = app.runtime.posts.post_daily(
         team_id="T0001", channel_id=CHANNEL, quiz_day=dt.date(2026, 11, 26), timezone="UTC", fence=None
     )
     assert outcome.status is PostStatus.POSTED
@@ -74,14 +74,16 @@ def test_slash_command_reply_survives_response_url_errors(
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC))
+def clock(fake_slack: FakeSlack) -> FakeClock:
+    made = FakeClock(dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC))
+    fake_slack.clock = made.now  # message timestamps follow the test's time
+    return made
 
 
 @pytest.fixture
 def runtime(env: dict[str, str], clock: FakeClock) -> Iterator[Runtime]:
     made = build_runtime(dataclasses.replace(load_settings(env), replica_id="solo"), clock=clock)
-    made.poster.sleep = lambda seconds: None
+    made.delivery.sleep = lambda seconds: None
     yield made
     made.close()
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.clock import FakeClock
-from db.queries.teams import TeamView, list_teams, team_of
+from db.queries.teams import list_teams, team_of
+from db.results import TeamView
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons, correct_letter, wrong_letter
 from tests.support.servers import InProcessApp
@@ -178,8 +179,10 @@ def board_rows(text: str) -> list[tuple[str, str, int, int]]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+def clock(fake_slack: FakeSlack) -> FakeClock:
+    made = FakeClock(dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC))
+    fake_slack.clock = made.now  # message timestamps follow the test's time
+    return made
 
 
 @pytest.fixture

@@ -222,6 +222,9 @@ class FakeSlack:
         self._rate_limits: dict[str, _RateLimit] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._last_ts_micros = 0
+        # Message timestamps follow this clock when set (a test's FakeClock.now), as a real
+        # Slack's follow the real time the app also sees.
+        self.clock: Callable[[], Any] | None = None
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -455,7 +458,8 @@ class FakeSlack:
     # ------------------------------------------------------------------ Web API methods (lock held)
 
     def _next_ts(self) -> str:
-        micros = max(time.time_ns() // 1000, self._last_ts_micros + 1)
+        now_micros = int(self.clock().timestamp() * 1_000_000) if self.clock else time.time_ns() // 1000
+        micros = max(now_micros, self._last_ts_micros + 1)
         self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 

@@ -18,11 +18,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
 
-from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings, load_settings
-from bot.runtime import Runtime, build_runtime
-from bot.web import SlackWebApp
+from bot.runtime import Runtime, build_runtime, build_web_app
 from tests.support.slack_requests import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-1111-2222-testtokensecretvalue"
@@ -64,8 +62,8 @@ class InProcessApp:
     ) -> None:
         self.settings = settings
         self.runtime: Runtime = build_runtime(settings, clock=clock)
-        self.bolt = create_app(self.runtime)
-        self.wsgi = SlackWebApp(bolt=self.bolt, runtime=self.runtime)
+        self.wsgi = build_web_app(self.runtime)
+        self.bolt = self.wsgi.bolt
         self.server = make_server(
             "127.0.0.1", 0, self.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )

@@ -1,5 +1,5 @@
-"""Driving the real query path for unit tests: post a quiz day (claim, open, close the
-earlier ones, as DailyPoster does), answer it, close it."""
+"""Driving the real query path for unit tests: post a quiz day (the claim and open queries
+the daily poster runs, without Slack), answer it, close it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from db.engine import Database
+from db.models import Post
+from db.queries import claims
 from db.queries.answers import record_answer
-from db.queries.posts import claim_post, close_open_before, close_post, get_post, mark_open
+from db.queries.posts import claim_values, close_post, get_post, open_post
 
 TEAM = "T0001"
 QUESTION_IDS = tuple(f"q-{n}" for n in range(1, 8))
@@ -37,23 +39,27 @@ def post_day(
     question_ids: Sequence[str] = QUESTION_IDS,
     close_earlier: bool = True,
 ) -> int:
-    """Claim and open `day`'s post, then close every earlier open one; the post id."""
+    """Claim and open `day`'s post (closing every earlier open one, unless told not to); the
+    post id."""
     with db.writing() as session:
-        post = claim_post(
-            session=session,
-            team_id=team,
-            channel_id=channel,
-            quiz_day=day,
-            timezone="UTC",
-            question_ids=question_ids,
+        post = claims.claim(
+            session,
+            Post,
+            key={"team_id": team, "channel_id": channel, "quiz_day": day},
+            values=claim_values(
+                session=session, team_id=team, channel_id=channel, question_ids=question_ids, timezone="UTC"
+            ),
             fence=None,
             now=noon(day),
         )
         post_id = post.id
-    with db.writing() as session:  # as DailyPoster does: close the earlier ones, open this one
+    with db.writing() as session:
         if close_earlier:
-            close_open_before(session=session, team_id=team, channel_id=channel, quiz_day=day, now=noon(day))
-        assert mark_open(session=session, post_id=post_id, message_ts=f"{post_id}.000100", now=noon(day))
+            open_post(session=session, post_id=post_id, message_ts=f"{post_id}.000100", now=noon(day))
+        else:
+            assert claims.mark_delivered(
+                session, Post, row_id=post_id, message_ts=f"{post_id}.000100", now=noon(day)
+            )
     return post_id
 
 

@@ -7,11 +7,15 @@ import datetime as dt
 
 import pytest
 
-from bot.services.reports import Reports, period_bounds
+from bot.clock import FakeClock
+from bot.services.reports import Reports
+from bot.services.schedules import Schedules
 from content import load_bank
 from db.engine import Database
+from db.periods import period_bounds
 from db.queries.schedules import set_schedule
-from db.queries.stats import RankedRow, leaderboard
+from db.queries.stats import leaderboard
+from db.results import RankedRow
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 C, W = True, False
@@ -188,24 +192,30 @@ def test_reports_resolve_the_period_in_the_channels_zone(db: Database) -> None:
                 days="mon,tue,wed,thu,fri",
                 now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
             )
-    reports = Reports(db=db, bank=load_bank())
+    clock = FakeClock(dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    reports = Reports(db=db, bank=load_bank(), schedules=Schedules(db=db, clock=clock))
     # 2026-03-31 12:00 UTC is already 1 April (01:00) in Auckland, still 31 March elsewhere.
     noon_utc = dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC)
-    auckland = reports.leaderboard(team_id=TEAM, channel_id="CAKL", period="month", now=noon_utc)
-    utc = reports.leaderboard(team_id=TEAM, channel_id="CUTC", period="month", now=noon_utc)
+    clock.set(noon_utc)
+    auckland = reports.leaderboard(team_id=TEAM, channel_id="CAKL", period="month")
+    clock.set(noon_utc)
+    utc = reports.leaderboard(team_id=TEAM, channel_id="CUTC", period="month")
     assert (auckland.start, auckland.end) == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
     assert correct_by_user(auckland.rows) == {"UZ": 1}
     assert (utc.start, utc.end) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert correct_by_user(utc.rows) == {"UY": 2, "UX": 1}
     # 2026-04-01 03:00 UTC is April in UTC but still 31 March (20:00) in Los Angeles.
     early_utc = dt.datetime(2026, 4, 1, 3, tzinfo=dt.UTC)
-    los_angeles = reports.leaderboard(team_id=TEAM, channel_id="CLAX", period="month", now=early_utc)
-    utc = reports.leaderboard(team_id=TEAM, channel_id="CUTC", period="month", now=early_utc)
+    clock.set(early_utc)
+    los_angeles = reports.leaderboard(team_id=TEAM, channel_id="CLAX", period="month")
+    clock.set(early_utc)
+    utc = reports.leaderboard(team_id=TEAM, channel_id="CUTC", period="month")
     assert correct_by_user(los_angeles.rows) == {"UY": 2, "UX": 1}
     assert correct_by_user(utc.rows) == {"UZ": 1}
     # Sunday in UTC (the week of Mon 23 March) is already Monday in Auckland.
     sunday_utc = dt.datetime(2026, 3, 29, 12, tzinfo=dt.UTC)  # Mon 30 March 01:00 in Auckland
-    week = reports.leaderboard(team_id=TEAM, channel_id="CAKL", period="week", now=sunday_utc)
+    clock.set(sunday_utc)
+    week = reports.leaderboard(team_id=TEAM, channel_id="CAKL", period="week")
     assert (week.start, week.end) == (dt.date(2026, 3, 30), dt.date(2026, 4, 5))
     assert correct_by_user(week.rows) == {"UY": 2, "UZ": 1}
     payload = week.as_json()

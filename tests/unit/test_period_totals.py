@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.queries.periods import MONTH, WEEK, rebuild_in_session, stored_period
+from db.periods import MONTH, WEEK, stored_period
+from db.queries.period_totals import rebuild_in_session
 from db.queries.stats import leaderboard
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 

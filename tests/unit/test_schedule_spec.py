@@ -10,17 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.schedule_spec import (
+from bot.domain.schedule import (
     ScheduleError,
     ScheduleSpec,
+    due_quiz_day,
     format_days,
+    next_post_time,
     parse_date,
     parse_days,
     parse_schedule,
     parse_time,
     parse_zone,
 )
-from bot.scheduler import cron_trigger, due_quiz_day, next_post_time
 
 UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -221,7 +222,7 @@ def test_the_cron_trigger_fires_when_next_post_time_says(zone: str, time_text: s
         spec, changed_at=midnight - dt.timedelta(days=1), now=midnight, posted_today=False
     )
     assert expected == spec.post_time(day)
-    fire = cron_trigger(spec).get_next_fire_time(None, midnight)
+    fire = spec.trigger().get_next_fire_time(None, midnight)
     assert fire is not None and fire.astimezone(UTC) == expected
 
 

@@ -2,8 +2,8 @@
 
 from slack_bolt import App
 
-from bot.listeners.events.app_home_opened import ack_event, handle_app_home_opened
+from bot.listeners.events.app_home_opened import AppHomeOpened, ack_event
 
 
-def register(app: App) -> None:
-    app.event("app_home_opened")(ack=ack_event, lazy=[handle_app_home_opened])
+def register(app: App, *, home: AppHomeOpened) -> None:
+    app.event("app_home_opened")(ack=ack_event, lazy=[home.handle])

@@ -1,12 +1,16 @@
 """Channel schedules as people type them (`09:00 Europe/Berlin mon-fri`): parsing with
-errors that name the bad part, and the local post time of a given day."""
+errors that name the bad part, the APScheduler trigger that fires them, when a channel's
+question is due, and when its next one goes out."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from apscheduler.triggers.cron import CronTrigger
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"daily": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun", "everyday": "mon-sun"}
@@ -52,6 +56,60 @@ class ScheduleSpec:
 
     def local_day(self, when: dt.datetime) -> dt.date:
         return when.astimezone(self.zone).date()
+
+    def trigger(self) -> CronTrigger:
+        """The cron trigger firing at each post time, in the schedule's own zone (APScheduler
+        places a time in a DST gap after the jump and a repeated hour on its first pass, as
+        `post_time` does)."""
+        return CronTrigger(
+            day_of_week=",".join(WEEKDAYS[day] for day in self.days),
+            hour=self.hour,
+            minute=self.minute,
+            timezone=self.zone,
+        )
+
+    @classmethod
+    def of(cls, stored: StoredSchedule) -> ScheduleSpec:
+        return cls(
+            hour=stored.hour, minute=stored.minute, timezone=stored.timezone, days=parse_days(stored.days)
+        )
+
+
+class StoredSchedule(Protocol):
+    """A schedule as the database keeps it (`db.models.Schedule`)."""
+
+    hour: int
+    minute: int
+    timezone: str
+    days: str
+
+
+def due_quiz_day(spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime) -> dt.date | None:
+    """The local day whose question is due now, if any: today's post time has passed, and
+    the schedule existed before it (a schedule set after today's time starts tomorrow)."""
+    today = spec.local_day(now)
+    post_at = spec.post_time(today)
+    if post_at is None or now < post_at or changed_at > post_at:
+        return None
+    return today
+
+
+def next_post_time(
+    spec: ScheduleSpec, *, changed_at: dt.datetime, now: dt.datetime, posted_today: bool
+) -> dt.datetime:
+    """When the channel's next question goes out: now, if today's is due and missing;
+    otherwise the trigger's next fire after now (and after the schedule was set), skipping
+    the rest of today once today's question is out."""
+    if not posted_today and due_quiz_day(spec, changed_at=changed_at, now=now) is not None:
+        return now
+    start = max(now, changed_at)
+    if posted_today:
+        tomorrow = spec.local_day(now) + dt.timedelta(days=1)
+        start = max(start, dt.datetime.combine(tomorrow, dt.time(0), tzinfo=spec.zone))
+    fire = spec.trigger().get_next_fire_time(None, start)
+    if fire is None:
+        raise ValueError("a schedule with no days")
+    return fire.astimezone(dt.UTC)
 
 
 def parse_time(text: str) -> tuple[int, int]:

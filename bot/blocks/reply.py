@@ -1,4 +1,4 @@
-"""What the bot says back privately: fallback text plus blocks."""
+"""A private reply: fallback text plus blocks, and the canned ones every listener may send."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.slack.clients import SlackClients
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +19,12 @@ class AdminChecker:
     def __init__(
         self,
         *,
-        client: WebClient,
+        clients: SlackClients,
         quiz_admins: frozenset[str],
         ttl_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        self._clients = clients
         self._quiz_admins = quiz_admins
         self._ttl = ttl_seconds
         self._monotonic = monotonic
@@ -39,8 +40,11 @@ class AdminChecker:
             cached = self._cache.get(key)
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
+        client = self._clients.for_team(team_id)
+        if client is None:
+            return False
         try:
-            user = self._client.users_info(user=user_id)["user"]
+            user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return False  # refuse rather than guess; not cached, so the next try asks again

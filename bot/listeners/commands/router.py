@@ -1,0 +1,210 @@
+"""`/leader-quiz` subcommands: text in, private reply out. Admin subcommands check the
+caller first and change nothing when refused or when their input is bad."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.blocks.reply import Reply
+from bot.blocks.reports import (
+    MAX_LEADERBOARD_ROWS,
+    render_help,
+    render_leaderboard,
+    render_lessons,
+    render_stats,
+    render_status,
+)
+from bot.clock import Clock
+from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.listeners.commands.team import team_command, teams_board
+from bot.services.admins import AdminChecker
+from bot.services.posting import DailyPosts, PostStatus
+from bot.services.practice import Practice, UnknownLesson
+from bot.services.reports import Reports
+from bot.services.schedules import Schedules
+from bot.services.status import read_status
+from bot.services.teams import Teams
+from content import Bank
+from db.engine import Database
+from db.periods import MONTH, PERIODS
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Invocation:
+    team_id: str
+    channel_id: str
+    user_id: str
+    args: list[str]
+
+
+Handler = Callable[[Invocation], Reply]
+
+
+class CommandRouter:
+    """Routes a subcommand to its handler; everything a handler needs is passed in here."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bank: Bank,
+        clock: Clock,
+        admins: AdminChecker,
+        reports: Reports,
+        practice: Practice,
+        schedules: Schedules,
+        posts: DailyPosts,
+        teams: Teams,
+        leads_here: Callable[[], bool],
+    ) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+        self.admins = admins
+        self.reports = reports
+        self.practice_service = practice
+        self.schedules = schedules
+        self.posts = posts
+        self.teams_service = teams
+        self.leads_here = leads_here
+        self._public: dict[str, Handler] = {
+            "": self.practice,
+            "practice": self.practice,
+            "stats": self.stats,
+            "leaderboard": self.leaderboard,
+            "lessons": self.lessons,
+            "help": self.help,
+            "teams": self.teams,
+        }
+        self._admin: dict[str, Handler] = {
+            "schedule": self.schedule,
+            "post": self.post,
+            "status": self.status,
+            "team": self.team,
+        }
+
+    def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
+        words = (text or "").strip()[:MAX_TEXT].split()
+        name = words[0].lower() if words else ""
+        call = Invocation(team_id=team_id, channel_id=channel_id, user_id=user_id, args=words[1:])
+        if name in self._public:
+            return self._public[name](call)
+        if name in self._admin:
+            if not self.admins.is_admin(team_id=team_id, user_id=user_id):
+                return Reply.plain(
+                    f"Sorry, `{name}` is for workspace admins and quiz admins. Nothing was changed."
+                )
+            return self._admin[name](call)
+        return Reply(*render_help(unknown=words[0]))
+
+    # -- everyone ----------------------------------------------------------------------
+    def help(self, call: Invocation) -> Reply:
+        return Reply(*render_help())
+
+    def practice(self, call: Invocation) -> Reply:
+        wanted = " ".join(call.args)
+        try:
+            return self.practice_service.question(
+                team_id=call.team_id, user_id=call.user_id, lesson_text=wanted
+            )
+        except UnknownLesson:
+            return Reply.plain(f"No lesson matches `{wanted[:60]}`. `/leader-quiz lessons` lists them.")
+
+    def stats(self, call: Invocation) -> Reply:
+        target = call.user_id
+        if call.args:
+            match = MENTION.match(call.args[0])
+            if match is None:
+                return Reply.plain(
+                    f"`{call.args[0][:40]}` is not a person: use `/leader-quiz stats @someone`."
+                )
+            target = match.group(1)
+        report = self.reports.stats(team_id=call.team_id, channel_id=call.channel_id, user_id=target)
+        return Reply(*render_stats(report, channel_id=call.channel_id, is_self=target == call.user_id))
+
+    def leaderboard(self, call: Invocation) -> Reply:
+        words = [word.lower() for word in call.args]
+        by = "accuracy" if words and words[0] == "accuracy" else "correct"
+        if by == "accuracy":
+            words = words[1:]
+        period = words[0] if words else MONTH
+        if period not in PERIODS or len(words) > 1:
+            return Reply.plain(f"`{' '.join(words)[:20]}` is not a period: use week, month or all.")
+        report = self.reports.leaderboard(
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            period=period,
+            by=by,
+            limit=MAX_LEADERBOARD_ROWS,
+            viewer=call.user_id,
+        )
+        return Reply(*render_leaderboard(report, viewer=call.user_id))
+
+    def lessons(self, call: Invocation) -> Reply:
+        progress = self.reports.lesson_progress(team_id=call.team_id, user_id=call.user_id)
+        return Reply(*render_lessons(progress, [lesson.id for lesson in self.bank.lessons]))
+
+    def teams(self, call: Invocation) -> Reply:
+        return teams_board(
+            self.teams_service,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            user_id=call.user_id,
+            args=call.args,
+        )
+
+    # -- admins ------------------------------------------------------------------------
+    def team(self, call: Invocation) -> Reply:
+        return team_command(
+            self.teams_service, team_id=call.team_id, channel_id=call.channel_id, args=call.args
+        )
+
+    def schedule(self, call: Invocation) -> Reply:
+        args = call.args
+        if not args:
+            current = self.schedules.get(team_id=call.team_id, channel_id=call.channel_id)
+            if current is None:
+                return Reply.plain(
+                    "This channel has no schedule. Set one: `/leader-quiz schedule 09:30 UTC mon-fri`"
+                )
+            shown = f"{current.hour:02d}:{current.minute:02d} {current.timezone} {current.days}"
+            return Reply.plain(f"This channel's questions go out at *{shown}*.")
+        if len(args) == 1 and args[0].lower() == "off":
+            removed = self.schedules.remove(team_id=call.team_id, channel_id=call.channel_id)
+            return Reply.plain(
+                "Daily questions are off in this channel." if removed else "This channel had no schedule."
+            )
+        if len(args) != 3:
+            return Reply.plain(
+                "Usage: `/leader-quiz schedule HH:MM ZONE DAYS`, e.g. `schedule 09:30 Europe/Berlin mon-fri`. "
+                "Nothing was changed."
+            )
+        try:
+            spec = parse_schedule(*args)
+        except ScheduleError as error:
+            return Reply.plain(f"That schedule was not saved: {error}. Nothing was changed.")
+        self.schedules.set(team_id=call.team_id, channel_id=call.channel_id, spec=spec)
+        return Reply.plain(
+            f"Daily questions in <#{call.channel_id}> go out at *{spec.describe()}*. "
+            "Every replica picks this up within a minute."
+        )
+
+    def post(self, call: Invocation) -> Reply:
+        today, outcome = self.posts.post_now(team_id=call.team_id, channel_id=call.channel_id)
+        messages = {
+            PostStatus.POSTED: f"Posted today's question ({today}).",
+            PostStatus.ALREADY_POSTED: f"Today's question ({today}) is already posted here.",
+            PostStatus.IN_PROGRESS: f"Today's question ({today}) is being posted right now.",
+            PostStatus.CHANNEL_REFUSED: f"Slack refused this channel ({outcome.error}): invite the bot first.",
+            PostStatus.FAILED: "Slack did not take the question; it will be retried.",
+        }
+        return Reply.plain(messages.get(outcome.status, f"Not posted: {outcome.error}"))
+
+    def status(self, call: Invocation) -> Reply:
+        status = read_status(db=self.db, now=self.clock.now(), team_id=call.team_id)
+        return Reply.plain(render_status(status, leads_here=self.leads_here()))

@@ -1,0 +1,75 @@
+"""Sending private replies through the outbox (off the listener thread, with retries), and
+turning a database outage into a polite answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from bot.blocks.reply import UNAVAILABLE, Reply
+from bot.services.outbox import Outbox
+from bot.slack.clients import make_webhook
+from db.engine import is_unavailable
+
+logger = logging.getLogger(__name__)
+
+
+def guarded(work: Callable[[], Reply]) -> Reply:
+    """Run `work`; a database outage becomes "temporarily unavailable" instead of a crash."""
+    try:
+        return work()
+    except Exception as error:
+        if is_unavailable(error):
+            logger.warning("database unavailable: %s", type(error).__name__)
+            return UNAVAILABLE
+        raise
+
+
+def _raise_unless_ok(response: object) -> None:
+    status = getattr(response, "status_code", 200)
+    if status >= 400:
+        raise RuntimeError(f"response_url answered {status}")
+
+
+class Responder:
+    """Private replies to one person, sent after the ack."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def privately(
+        self,
+        client: WebClient,
+        *,
+        response_url: str | None,
+        channel_id: str | None,
+        user_id: str,
+        reply: Reply,
+        replace_original: bool = False,
+    ) -> None:
+        """Answer through the response_url when Slack gave one (works in DMs and in channels
+        the bot is not in), else with chat.postEphemeral."""
+        if response_url:
+            webhook = make_webhook(response_url)
+
+            def send() -> None:
+                _raise_unless_ok(
+                    webhook.send(
+                        response_type="ephemeral", replace_original=replace_original, **reply.payload()
+                    )
+                )
+
+            self.outbox.submit(send, f"reply to {user_id}")
+        elif channel_id:
+            self.ephemeral(client, channel_id=channel_id, user_id=user_id, reply=reply)
+
+    def ephemeral(self, client: WebClient, *, channel_id: str, user_id: str, reply: Reply) -> None:
+        self.outbox.submit(
+            lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.payload()),
+            f"private reply to {user_id} in {channel_id}",
+        )
+
+    def publish_home(self, client: WebClient, *, user_id: str, view: dict) -> None:
+        self.outbox.submit(lambda: client.views_publish(user_id=user_id, view=view), f"App Home of {user_id}")
