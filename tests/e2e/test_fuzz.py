@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.fake_slack import FakeSlack
-from tests.support.servers import InProcessApp
+from tests.support.servers import BOT_TOKEN, InProcessApp
 from tests.support.slack_requests import SlackSender
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
@@ -95,7 +95,11 @@ def check(response: requests.Response) -> None:
 
 
 def test_fuzz_slash_commands(
-    app: InProcessApp, slack: SlackSender, post_id: int, caplog: pytest.LogCaptureFixture
+    app: InProcessApp,
+    slack: SlackSender,
+    post_id: int,
+    caplog: pytest.LogCaptureFixture,
+    fake_slack: FakeSlack,
 ) -> None:
     caplog.set_level(logging.WARNING)
 
@@ -109,11 +113,17 @@ def test_fuzz_slash_commands(
         check(slack.command(text, user=user or "U1", channel=channel))
 
     run()
-    assert_healthy(app, caplog)
+    # Replies go to the response_url; only admin subcommands call Slack (users.info), and not
+    # necessarily in every run: the block-action fuzz below is the one that must reach Slack.
+    assert_healthy(app, caplog, fake_slack, reaches_slack=False)
 
 
 def test_fuzz_block_actions(
-    app: InProcessApp, slack: SlackSender, post_id: int, caplog: pytest.LogCaptureFixture
+    app: InProcessApp,
+    slack: SlackSender,
+    post_id: int,
+    caplog: pytest.LogCaptureFixture,
+    fake_slack: FakeSlack,
 ) -> None:
     caplog.set_level(logging.WARNING)
     values = st.one_of(
@@ -141,8 +151,13 @@ def test_fuzz_block_actions(
         action_id=action_ids,
         user=ids,
         channel=st.one_of(st.none(), st.just("CFUZZ"), st.text(max_size=12)),
-        extra=st.dictionaries(
-            st.sampled_from(["team", "channel", "container", "message", "user"]), json_values, max_size=2
+        # Half the payloads keep Slack's shape (so clicks reach the listeners and Slack is
+        # called back); the rest get one or two parts replaced by anything at all.
+        extra=st.one_of(
+            st.just({}),
+            st.dictionaries(
+                st.sampled_from(["team", "channel", "container", "message", "user"]), json_values, max_size=2
+            ),
         ),
     )
     def run(value: str, action_id: str, user: str, channel: str | None, extra: dict) -> None:
@@ -151,10 +166,12 @@ def test_fuzz_block_actions(
         check(slack.post_raw(urlencode({"payload": json.dumps(payload)})))
 
     run()
-    assert_healthy(app, caplog)
+    assert_healthy(app, caplog, fake_slack)
 
 
-def test_fuzz_raw_payloads(app: InProcessApp, slack: SlackSender, caplog: pytest.LogCaptureFixture) -> None:
+def test_fuzz_raw_payloads(
+    app: InProcessApp, slack: SlackSender, caplog: pytest.LogCaptureFixture, fake_slack: FakeSlack
+) -> None:
     caplog.set_level(logging.WARNING)
 
     @FUZZ
@@ -166,20 +183,25 @@ def test_fuzz_raw_payloads(app: InProcessApp, slack: SlackSender, caplog: pytest
             check(slack.post_raw(urlencode({"payload": json.dumps(payload)})))
 
     run()
-    assert_healthy(app, caplog)
+    assert_healthy(app, caplog, fake_slack, reaches_slack=False)
 
 
-def assert_healthy(app: InProcessApp, caplog: pytest.LogCaptureFixture) -> None:
+def assert_healthy(
+    app: InProcessApp, caplog: pytest.LogCaptureFixture, fake_slack: FakeSlack, *, reaches_slack: bool = True
+) -> None:
+    """After the fuzz: nothing logged as an error, the app healthy, and every Web API call the
+    fuzzed requests caused was made with the bot's own token (none unauthenticated)."""
     assert app.runtime.outbox.drain(timeout=60)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert errors == [], [r.getMessage() for r in errors[:5]]
     health = requests.get(f"{app.base_url}/healthz", timeout=5).json()
     assert health["status"] == "ok"
-
-
-def test_fake_slack_saw_no_unauthenticated_calls(
-    app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender
-) -> None:
-    slack.command("help", user="U1", channel="CFUZZ")
-    fake_slack.wait_for("response_url")
-    assert all(c.ok for c in fake_slack.calls() if c.method != "response_url")
+    api_calls = [c for c in fake_slack.calls() if c.method != "response_url"]
+    if reaches_slack:  # the well-formed share of the fuzz reaches listeners that call Slack back
+        caused = [c for c in api_calls if c.method in ("chat.postEphemeral", "users.info", "views.publish")]
+        assert caused, "the fuzzed requests caused no Web API call, so none was checked"
+    unauthenticated = [c.method for c in api_calls if c.headers.get("Authorization") != f"Bearer {BOT_TOKEN}"]
+    assert unauthenticated == []
+    assert not [
+        c for c in api_calls if isinstance(c.response, dict) and c.response.get("error") == "not_authed"
+    ]

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from slack_sdk import WebClient
 
+from bot.slack.scopes import METHOD_SCOPES, required_scopes
 from tests.support.servers import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,10 +99,25 @@ def test_dockerfile_installs_and_runs_the_same_way() -> None:
         assert re.search(rf"^COPY .*\b{copied}\b", dockerfile, re.M)
 
 
+WEB_API_CALL = re.compile(r"\.((?:auth|chat|conversations|users|usergroups|views|team|oauth)_[A-Za-z_]+)\(")
+
+
+def test_every_web_api_method_the_code_calls_has_its_scopes_listed() -> None:
+    called = {
+        match.group(1)
+        for path in (ROOT / "bot").rglob("*.py")
+        for match in WEB_API_CALL.finditer(path.read_text())
+        if hasattr(WebClient, match.group(1))  # a Web API method, not a helper named alike
+    }
+    assert called, "the scan found no Web API calls at all"
+    assert called <= set(METHOD_SCOPES), f"calls without a scope entry: {sorted(called - set(METHOD_SCOPES))}"
+
+
 def test_manifest_grants_what_the_bot_calls() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "commands", "users:read", "channels:history"} <= scopes
+    missing = required_scopes() - scopes
+    assert missing == set(), f"manifest.yaml lacks bot scopes the code needs: {sorted(missing)}"
     commands = manifest["features"]["slash_commands"]
     assert [c["command"] for c in commands] == ["/leader-quiz"]
     assert commands[0]["should_escape"] is True  # mentions arrive as <@U…> for `stats @user`

@@ -1,0 +1,27 @@
+"""The bot scopes each Web API method the app calls needs: the one list the manifest, the
+OAuth install (SLACK_SCOPES' default) and `leader-quiz doctor` are checked against."""
+
+from __future__ import annotations
+
+# slack_sdk method name -> the bot scopes it needs (any one of a set in `ANY_OF` suffices).
+METHOD_SCOPES: dict[str, frozenset[str]] = {
+    "auth_test": frozenset(),
+    "chat_postMessage": frozenset({"chat:write"}),
+    "chat_postEphemeral": frozenset({"chat:write"}),
+    "chat_update": frozenset({"chat:write"}),
+    # Finding a posted message by its metadata after a crash, in public and private channels.
+    "conversations_history": frozenset({"channels:history", "groups:history"}),
+    "users_info": frozenset({"users:read"}),
+    "usergroups_users_list": frozenset({"usergroups:read"}),
+    "views_publish": frozenset(),
+}
+# Scopes needed for what the app receives rather than calls.
+RECEIVED_SCOPES = frozenset({"commands"})  # /leader-quiz
+
+
+def required_scopes() -> frozenset[str]:
+    """Every bot scope the app needs."""
+    needed = set(RECEIVED_SCOPES)
+    for scopes in METHOD_SCOPES.values():
+        needed |= scopes
+    return frozenset(needed)
