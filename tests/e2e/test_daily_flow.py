@@ -121,9 +121,7 @@ def test_post_click_reply_stats_leaderboard_close(
     assert "0 correct of 0 answered" in responses(fake_slack, "stats-carol")
 
 
-def test_count_updates_are_coalesced(
-    env: dict[str, str], fake_slack: FakeSlack, database_url: str
-) -> None:
+def test_count_updates_are_coalesced(env: dict[str, str], fake_slack: FakeSlack, database_url: str) -> None:
     """A burst of clicks inside one window costs at most two `chat.update`s (one at once, one
     when the window opens, with the final count), never one per click, and never closer
     together than the window."""

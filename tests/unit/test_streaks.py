@@ -274,9 +274,9 @@ def test_incremental_freezes_match_the_definition(outcomes: list[str], last_clos
         quiz_days, answers, state = replay(outcomes[:length], last_closed)
         expected = reference_state(quiz_days, answers)
         fields = ("current", "longest", "freezes_held", "freezes_used", "freeze_progress")
-        assert [getattr(state, f) for f in fields] == [getattr(expected, f) for f in fields], (
-            outcomes[:length]
-        )
+        assert [getattr(state, f) for f in fields] == [getattr(expected, f) for f in fields], outcomes[
+            :length
+        ]
         assert 0 <= state.freezes_held <= MAX_FREEZES
 
 
