@@ -6,6 +6,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -14,9 +16,20 @@ from bot.listeners import Listeners, register_listeners
 LISTENER_THREADS = 16
 
 
-def create_app(settings: Settings, *, client: WebClient, listeners: Listeners) -> App:
+def create_app(
+    settings: Settings,
+    *,
+    client: WebClient,
+    listeners: Listeners,
+    oauth: OAuthSettings | None = None,
+    authorize: Authorize | None = None,
+) -> App:
+    """Single-workspace mode: `client` carries the bot token. Multi-workspace mode: `client`
+    has none, `oauth` runs Bolt's install flow and `authorize` finds each request's token."""
     app = App(
         client=client,
+        oauth_settings=oauth,
+        authorize=authorize,
         signing_secret=settings.slack_signing_secret or None,
         # Bolt would call auth.test at start; the token is checked on first use instead,
         # so a Slack hiccup at boot does not keep the bot (and /healthz) down.

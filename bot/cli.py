@@ -29,12 +29,15 @@ def _database_url() -> str:
 
 
 def _offline_settings() -> Settings:
-    """Settings for commands that never talk to Slack: no token needed."""
+    """Settings for commands that never talk to Slack: no token needed (in multi-workspace
+    mode the OAuth settings are read as `serve` reads them)."""
     env = dict(os.environ)
-    env.setdefault("SLACK_BOT_TOKEN", "xoxb-offline")
-    if not env["SLACK_BOT_TOKEN"].strip():
+    if not env.get("SLACK_BOT_TOKEN", "").strip() and not env.get("SLACK_CLIENT_ID", "").strip():
         env["SLACK_BOT_TOKEN"] = "xoxb-offline"
     return load_settings(env, require_signing_secret=False)
+
+
+TEAM_NEEDED = "cannot tell this channel's workspace: pass --team T0123"
 
 
 def _runtime(settings: Settings):
@@ -62,7 +65,7 @@ def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: 
             team = session.execute(select(column).where(where == channel_id).limit(1)).scalar()
             if team:
                 return team
-    if ask_slack:
+    if ask_slack and not runtime.settings.multi_workspace:  # the one workspace the token belongs to
         client = runtime.clients.for_team("")
         return client.auth_test()["team_id"] if client is not None else None
     return None
@@ -77,10 +80,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as error:
         return _fail(str(error), EXIT_USAGE)
-    configure_logging(
-        settings.log_level,
-        [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token],
-    )
+    configure_logging(settings.log_level, settings.secrets())
+    print(f"leader-quiz: {settings.mode_line()}", file=sys.stderr, flush=True)
     try:
         settings.load_bank()
     except ContentError as error:
@@ -108,11 +109,15 @@ def cmd_post(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_USAGE)
     runtime = _runtime(settings)
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=True)
+    if team is None:
+        return _fail(TEAM_NEEDED, EXIT_USAGE)
     day, outcome = runtime.posts.post_now(team_id=team, channel_id=args.channel, day=day)
     runtime.db.dispose()
     if outcome.status is PostStatus.POSTED:
         print(f"posted {outcome.question_id} to {args.channel} for {day} (ts {outcome.message_ts})")
         return EXIT_OK
+    if outcome.status is PostStatus.NO_TOKEN:
+        return _fail(f"the app is not installed in workspace {team}: install it with /slack/install first")
     if outcome.status in (PostStatus.ALREADY_POSTED, PostStatus.IN_PROGRESS):
         print(f"{args.channel} already has its question for {day} ({outcome.question_id}); nothing posted")
         return EXIT_OK
@@ -142,9 +147,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     has_token = not settings.slack_bot_token.endswith("offline")
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=has_token)
     if team is None:
-        return _fail(
-            "cannot tell this channel's workspace: pass --team T0123 (or set SLACK_BOT_TOKEN)", EXIT_USAGE
-        )
+        return _fail(TEAM_NEEDED, EXIT_USAGE)
     if args.action == "remove":
         removed = runtime.schedules.remove(team_id=team, channel_id=args.channel)
         print(f"removed the schedule of {args.channel}" if removed else f"{args.channel} had no schedule")
@@ -257,6 +260,54 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete every row of a workspace (after it uninstalled the app, SPEC §9)."""
+    from db.queries import workspaces as workspace_queries
+
+    runtime = _runtime(_offline_settings())
+    try:
+        with runtime.db.reading() as session:
+            workspace = workspace_queries.get(session=session, team_id=args.team)
+        installed = workspace is not None and workspace.status == workspace_queries.INSTALLED
+        if (installed or (workspace is None and not runtime.settings.multi_workspace)) and not args.force:
+            return _fail(
+                f"{args.team} is not uninstalled: uninstall the app there first, or pass --force to "
+                "delete its data anyway",
+                EXIT_USAGE,
+            )
+        with runtime.db.writing() as session:
+            removed = workspace_queries.purge(session=session, team_id=args.team)
+    finally:
+        runtime.close()
+    if not removed:
+        print(f"nothing stored for {args.team}")
+    for table, count in sorted(removed.items()):
+        print(f"{table}: {count} rows deleted")
+    return EXIT_OK
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from db.token_cipher import new_key
+
+    print(new_key())
+    return EXIT_OK
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    """Re-encrypt every stored workspace token with the first TOKEN_ENCRYPTION_KEY."""
+    settings = _offline_settings()
+    if not settings.multi_workspace:
+        return _fail("tokens are stored only in multi-workspace mode (SLACK_CLIENT_ID)", EXIT_USAGE)
+    runtime = _runtime(settings)
+    try:
+        assert runtime.installs is not None
+        count = runtime.installs.store.reencrypt()
+    finally:
+        runtime.close()
+    print(f"re-encrypted {count} rows with the first key; the other keys can now be removed")
+    return EXIT_OK
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from db.migrate import current_revision, upgrade
 
@@ -328,6 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
     content = add("content", cmd_content_check, "question bank tools")
     content.add_argument("action", choices=("check",))
     content.add_argument("--path", help="a lessons folder to check instead of the shipped bank")
+
+    purge = add("purge", cmd_purge, "delete all data of a workspace (after it uninstalled the app)")
+    purge.add_argument("--team", required=True)
+    purge.add_argument("--force", action="store_true", help="purge even a workspace still installed")
+
+    add("keygen", cmd_keygen, "print a new TOKEN_ENCRYPTION_KEY")
+    tokens = add("tokens", cmd_tokens, "stored workspace tokens (multi-workspace mode)")
+    tokens.add_argument("action", choices=("reencrypt",))
 
     db = add("db", cmd_db_upgrade, "database tools")
     db.add_argument("action", choices=("upgrade",))

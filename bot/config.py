@@ -26,7 +26,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str = field(repr=False)
+    slack_bot_token: str = field(default="", repr=False)  # single-workspace mode
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = DEFAULT_API_URL
@@ -49,6 +49,14 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     content_dir: str = ""  # a lessons folder replacing the shipped bank
+    # Multi-workspace mode (SPEC §9): the OAuth app's credentials, the scopes an install asks
+    # for, the keys that encrypt stored tokens (the first encrypts, all decrypt), and how long
+    # an uninstalled workspace's data is kept.
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
+    slack_scopes: tuple[str, ...] = ()  # empty: every scope the app's calls need
+    token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    uninstall_retention_days: int = 30
     replica_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     )
@@ -60,6 +68,31 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def multi_workspace(self) -> bool:
+        """One deployment for every workspace that installs it (OAuth), not one bot token."""
+        return bool(self.slack_client_id) and not self.slack_bot_token
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the log filter that redacts them."""
+        return [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.slack_client_secret,
+            *self.token_encryption_keys,
+        ]
+
+    def mode_line(self) -> str:
+        """The one line `serve` prints about how it runs."""
+        transport = "Socket Mode" if self.socket_mode else f"HTTP on {self.host}:{self.port}"
+        if self.multi_workspace:
+            return (
+                f"multi-workspace mode (OAuth app {self.slack_client_id}): {transport}, "
+                "Add to Slack at /slack/install"
+            )
+        return f"single-workspace mode (SLACK_BOT_TOKEN): {transport}"
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -75,20 +108,78 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
-    """Read and validate settings; raise ConfigError with one line on the first problem."""
-    env = os.environ if env is None else env
+def _single_workspace(env: Mapping[str, str]) -> str:
     token = env.get("SLACK_BOT_TOKEN", "").strip()
-    if not token:
-        raise ConfigError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
-            f"'OAuth & Permissions' page at {APPS_PAGE}"
-        )
     if not token.startswith("xoxb-"):
         raise ConfigError(
             "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-': copy it from your app's "
             f"'OAuth & Permissions' page at {APPS_PAGE}"
         )
+    if env.get("SLACK_CLIENT_ID", "").strip():
+        raise ConfigError(
+            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many "
+            "workspaces, README 'Offer it to many workspaces'), not both"
+        )
+    return token
+
+
+def _multi_workspace(env: Mapping[str, str]) -> dict:
+    """The OAuth settings, each checked; the first missing piece is named."""
+    client_id = env.get("SLACK_CLIENT_ID", "").strip()
+    secret = env.get("SLACK_CLIENT_SECRET", "").strip()
+    if not secret:
+        raise ConfigError(
+            "SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is): copy the Client Secret from your "
+            f"app's 'Basic Information' page at {APPS_PAGE}"
+        )
+    if not client_id:
+        raise ConfigError(
+            "SLACK_CLIENT_ID is not set (SLACK_CLIENT_SECRET is): copy the Client ID from your "
+            f"app's 'Basic Information' page at {APPS_PAGE}"
+        )
+    keys = tuple(key.strip() for key in env.get("TOKEN_ENCRYPTION_KEY", "").split(",") if key.strip())
+    if not keys:
+        raise ConfigError(
+            "TOKEN_ENCRYPTION_KEY is not set: multi-workspace mode stores every workspace's tokens "
+            "encrypted; make a key with `leader-quiz keygen` and keep it secret"
+        )
+    from db.token_cipher import TokenCipher
+
+    try:
+        TokenCipher(keys)
+    except ValueError as error:
+        raise ConfigError(f"TOKEN_ENCRYPTION_KEY is not usable: {error}") from None
+    if env.get("SLACK_APP_TOKEN", "").strip():
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set in multi-workspace mode: the OAuth install needs HTTP mode; unset "
+            "SLACK_APP_TOKEN and point the app's request URLs at /slack/events"
+        )
+    raw_scopes = env.get("SLACK_SCOPES", "").strip()
+    scopes = tuple(s.strip() for s in raw_scopes.split(",") if s.strip()) if raw_scopes else ()
+    if raw_scopes and not scopes:
+        raise ConfigError("SLACK_SCOPES is empty: leave it unset to ask for the manifest's bot scopes")
+    return {
+        "slack_client_id": client_id,
+        "slack_client_secret": secret,
+        "slack_scopes": scopes,  # empty: the scopes the code needs (bot.slack.scopes)
+        "token_encryption_keys": keys,
+    }
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
+    """Read and validate settings; raise ConfigError with one line on the first problem."""
+    env = os.environ if env is None else env
+    token = env.get("SLACK_BOT_TOKEN", "").strip()
+    oauth = bool(env.get("SLACK_CLIENT_ID", "").strip() or env.get("SLACK_CLIENT_SECRET", "").strip())
+    if not token and not oauth:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
+            f"'OAuth & Permissions' page at {APPS_PAGE} (or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
+            "and TOKEN_ENCRYPTION_KEY to serve many workspaces)"
+        )
+    multi = {} if token else _multi_workspace(env)
+    if token:
+        token = _single_workspace(env)
     app_token = env.get("SLACK_APP_TOKEN", "").strip()
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError(
@@ -123,6 +214,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
     if renew >= lease:
         raise ConfigError(f"LEASE_RENEW_SECONDS ({renew}) must be shorter than LEASE_SECONDS ({lease})")
     return Settings(
+        **multi,
+        uninstall_retention_days=int(_float(env, "UNINSTALL_RETENTION_DAYS", 30, 0)),
         slack_bot_token=token,
         slack_signing_secret=secret,
         slack_app_token=app_token,

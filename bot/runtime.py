@@ -4,7 +4,14 @@ here (and only here); the Slack listeners, the scheduler and the CLI take what t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_bolt import BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
@@ -15,6 +22,7 @@ from bot.listeners.actions.practice_answer import PracticeAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
+from bot.listeners.events.lifecycle import Lifecycle
 from bot.listeners.respond import Responder
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
@@ -29,10 +37,78 @@ from bot.services.recaps import SeasonRecaps
 from bot.services.reports import Reports
 from bot.services.schedules import Schedules
 from bot.services.teams import Teams
-from bot.slack.clients import SlackClients, StaticClients
-from bot.web import Health, SlackWebApp
+from bot.services.workspaces import Workspaces
+from bot.slack.clients import SlackClients, StaticClients, make_client
+from bot.slack.installed import InstalledClients, WorkspaceAuthorize, WorkspaceTokens
+from bot.slack.scopes import required_scopes
+from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp
 from content import Bank
 from db.engine import Database
+from db.token_cipher import TokenCipher
+
+if TYPE_CHECKING:
+    from db.installations import EncryptedInstallationStore
+
+
+@dataclass
+class Installs:
+    """Multi-workspace mode's parts: where tokens are kept, how they are found and refreshed,
+    the install flow, and the workspaces' lifecycle."""
+
+    store: EncryptedInstallationStore
+    tokens: WorkspaceTokens
+    workspaces: Workspaces
+    oauth: OAuthSettings
+    authorize: WorkspaceAuthorize
+
+
+def build_installs(settings: Settings, *, db: Database, clock: Clock) -> Installs:
+    # Imported here: slack_sdk's SQLAlchemy stores (and the asyncio layer they pull in) stay
+    # out of a single-workspace process.
+    from db.installations import EncryptedInstallationStore, state_store
+
+    cipher = TokenCipher(settings.token_encryption_keys)
+    store = EncryptedInstallationStore(
+        client_id=settings.slack_client_id, engine=db.library_engine, cipher=cipher
+    )
+    api = make_client(None, settings.slack_api_url)
+    tokens = WorkspaceTokens(
+        db=db,
+        store=store,
+        rotator=TokenRotator(
+            client_id=settings.slack_client_id, client_secret=settings.slack_client_secret, client=api
+        ),
+        clock=clock,
+        replica_id=settings.replica_id,
+    )
+    workspaces = Workspaces(
+        db=db,
+        store=store,
+        tokens=tokens,
+        clock=clock,
+        retention=dt.timedelta(days=settings.uninstall_retention_days),
+    )
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        workspaces.installed(args.installation)
+        return args.default.success(args)
+
+    oauth = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(settings.slack_scopes or sorted(required_scopes())),
+        installation_store=store,
+        state_store=state_store(db.library_engine),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        # The authorize page lives beside the Web API (slack.com, GovSlack, or a test's fake).
+        authorization_url=settings.slack_api_url.removesuffix("api/") + "oauth/v2/authorize",
+        callback_options=CallbackOptions(success=installed, failure=lambda args: args.default.failure(args)),
+        logger=logging.getLogger("bot.oauth"),
+    )
+    return Installs(
+        store=store, tokens=tokens, workspaces=workspaces, oauth=oauth, authorize=WorkspaceAuthorize(tokens)
+    )
 
 
 @dataclass
@@ -55,6 +131,7 @@ class Runtime:
     admins: AdminChecker
     scheduler: QuizScheduler
     listeners: Listeners
+    installs: Installs | None = None  # multi-workspace mode
 
     def close(self) -> None:
         self.scheduler.stop()
@@ -72,11 +149,18 @@ def build_runtime(
 ) -> Runtime:
     clock = clock or SystemClock()
     bank = bank or settings.load_bank()
-    clients = clients or StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
     # Request threads, the outbox and up to 32 posting threads share the pool; connections
     # are held only inside short transactions, never across a Slack call.
     db = Database(settings.database_url, pool_size=max(10, settings.http_threads))
-    outbox = Outbox()
+    installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
+    if clients is None:
+        clients = (
+            InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url)
+            if installs is not None
+            else StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
+        )
+    # In multi-workspace mode, queued replies for a workspace uninstalled since are dropped.
+    outbox = Outbox(installed=(lambda team_id: clients.for_team(team_id) is not None) if installs else None)
     delivery = ClaimedDelivery(
         db=db, clients=clients, clock=clock, stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds)
     )
@@ -102,6 +186,7 @@ def build_runtime(
         lease_seconds=settings.lease_seconds,
         renew_seconds=settings.lease_renew_seconds,
         sync_seconds=settings.schedule_sync_seconds,
+        housekeeping=installs.workspaces.purge_due if installs else None,
     )
     answering = Answering(db=db, bank=bank, clock=clock)
     practice = Practice(db=db, bank=bank, clock=clock)
@@ -127,6 +212,7 @@ def build_runtime(
         practice_answer=PracticeAnswer(practice=practice, responder=responder),
         leader_quiz=LeaderQuiz(router=router, responder=responder),
         app_home=AppHomeOpened(home=Home(db=db, reports=reports), responder=responder),
+        lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
     )
     return Runtime(
         settings=settings,
@@ -147,13 +233,26 @@ def build_runtime(
         admins=admins,
         scheduler=scheduler,
         listeners=listeners,
+        installs=installs,
     )
 
 
 def build_web_app(runtime: Runtime) -> SlackWebApp:
     """The Bolt app behind the WSGI front that gunicorn (or a test) serves."""
     settings = runtime.settings
-    bolt = create_app(settings, client=runtime.clients.for_team(""), listeners=runtime.listeners)
+    installs = runtime.installs
+    if installs is None:
+        client = runtime.clients.for_team("")
+        assert client is not None
+        bolt = create_app(settings, client=client, listeners=runtime.listeners)
+    else:  # no token of its own: each request's comes from `authorize`
+        bolt = create_app(
+            settings,
+            client=make_client(None, settings.slack_api_url),
+            listeners=runtime.listeners,
+            oauth=installs.oauth,
+            authorize=installs.authorize,
+        )
     health = Health(
         db=runtime.db,
         fence=lambda: runtime.scheduler.fence,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent import futures
 from dataclasses import dataclass
+from typing import TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,12 +31,77 @@ from db.models import Schedule
 from db.queries import leases
 from db.queries.posts import find_post
 from db.queries.schedules import get_schedule, list_schedules
+from db.queries.workspaces import uninstalled_teams
 
 logger = logging.getLogger(__name__)
 
 # Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
-# the same minute go out in parallel.
+# the same minute go out in parallel, the workspaces sharing the threads fairly.
 POST_WORKERS = 32
+HOUSEKEEPING_SECONDS = 3600.0
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def post_fairly(
+    items: list[Item],
+    post: Callable[[Item], Result],
+    *,
+    team_of: Callable[[Item], str],
+    workers: int = POST_WORKERS,
+) -> list[Result]:
+    """Run `post` over `items` on up to `workers` threads. A free thread takes the next item
+    of the workspace with the fewest in flight, so workspaces share the threads evenly: one
+    slow or rate-limited workspace holds only its share, and a workspace alone gets them all."""
+    if len(items) <= 1:
+        return [post(item) for item in items]
+    queues: dict[str, deque[Item]] = {}
+    for item in items:
+        queues.setdefault(team_of(item), deque()).append(item)
+    in_flight: Counter[str] = Counter()
+    results: list[Result] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def take() -> tuple[str, Item] | None:
+        with lock:
+            if not queues:
+                return None
+            team = min(queues, key=lambda t: in_flight[t])  # dicts keep order: ties go round in turn
+            item = queues[team].popleft()
+            if not queues[team]:
+                del queues[team]
+            else:
+                queues[team] = queues.pop(team)  # to the back of the turn
+            in_flight[team] += 1
+            return team, item
+
+    def work() -> None:
+        while (taken := take()) is not None:
+            team, item = taken
+            try:
+                result = post(item)
+            except BaseException as error:  # raised to the caller once every thread is done
+                with lock:
+                    errors.append(error)
+                continue
+            finally:
+                with lock:
+                    in_flight[team] -= 1
+            with lock:
+                results.append(result)
+
+    threads = [
+        threading.Thread(target=work, name=f"post-{n}", daemon=True) for n in range(min(workers, len(items)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 @dataclass(frozen=True)
@@ -59,6 +126,7 @@ class QuizScheduler:
         lease_seconds: float,
         renew_seconds: float,
         sync_seconds: float,
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.posts = posts
@@ -73,6 +141,8 @@ class QuizScheduler:
         self._job_signatures: dict[str, tuple] = {}
         self._aps: BackgroundScheduler | None = None
         self.database_ok = True
+        self.housekeeping = housekeeping
+        self._housekept_at = -HOUSEKEEPING_SECONDS
 
     # -- leadership --------------------------------------------------------------------
     @property
@@ -136,9 +206,10 @@ class QuizScheduler:
             else:  # a channel's own cron job reads only its own schedule
                 one = get_schedule(session=session, team_id=only_channel[0], channel_id=only_channel[1])
                 candidates = [one] if one is not None else []
+            paused = uninstalled_teams(session=session)  # uninstalled workspaces post nothing
             due: list[tuple[Schedule, dt.date]] = []
             for schedule in candidates:
-                if schedule.flagged_error is not None:
+                if schedule.flagged_error is not None or schedule.team_id in paused:
                     continue
                 day = due_quiz_day(ScheduleSpec.of(schedule), changed_at=schedule.updated_at, now=now)
                 if day is None:
@@ -159,15 +230,22 @@ class QuizScheduler:
                 fence=fence,
             )
 
-        if len(due) <= 1:
-            outcomes.extend(post(item) for item in due)
-        else:
-            with futures.ThreadPoolExecutor(min(POST_WORKERS, len(due)), thread_name_prefix="post") as pool:
-                outcomes.extend(pool.map(post, due))
+        outcomes.extend(post_fairly(due, post, team_of=lambda item: item[0].team_id))
         if only_channel is None:
             outcomes.extend(self.posts.recover_stale_claims(fence))
             self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
+            self._housekeep()
         return outcomes
+
+    def _housekeep(self) -> None:
+        """The leader's hourly chores (purging workspaces past their retention window)."""
+        if self.housekeeping is None:
+            return
+        now = time.monotonic()
+        if now - self._housekept_at < HOUSEKEEPING_SECONDS:
+            return
+        self._housekept_at = now
+        self.housekeeping()
 
     # -- APScheduler wiring ------------------------------------------------------------
     def start(self) -> None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
@@ -23,12 +23,15 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+INSTALL_PATH = "/slack/install"  # multi-workspace mode: the "Add to Slack" page
+REDIRECT_PATH = "/slack/oauth_redirect"  # ... and where Slack sends the person back
 HEALTH_CACHE_S = 1.0
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 _REASONS = {
     200: "OK",
+    302: "Found",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -106,6 +109,14 @@ def validate_slack_body(body: str, content_type: str) -> None:
     raise MalformedRequest("not a Slack request shape")
 
 
+def _headers(environ: dict) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    headers["content-type"] = environ.get("CONTENT_TYPE", "")
+    return headers
+
+
 class Health:
     """`GET /healthz`: database reachability (cached for a second, so a probe storm costs one
     query a second) and this replica's leadership."""
@@ -170,6 +181,17 @@ class SlackWebApp:
                 if method != "POST":
                     return self._json(start_response, 405, {"error": "use POST"})
                 return self._slack(environ, start_response)
+            flow = self.bolt.oauth_flow
+            if flow is not None and path in (INSTALL_PATH, REDIRECT_PATH):
+                if method not in ("GET", "HEAD"):
+                    return self._json(start_response, 405, {"error": "use GET"})
+                # A browser's visit, not a Slack request: nothing to verify but the OAuth state,
+                # which Bolt checks against the cookie and the shared state store.
+                request = BoltRequest(
+                    body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ), mode="http"
+                )
+                handle = flow.handle_installation if path == INSTALL_PATH else flow.handle_callback
+                return self._bolt_response(start_response, handle(request))
             return self._json(start_response, 404, {"error": "not found"})
         except Exception:
             logger.exception("unhandled error serving %s %s", method, path)
@@ -183,13 +205,8 @@ class SlackWebApp:
         raw = stream.read(int(raw_length)) if raw_length else stream.read(self.max_body + 1)
         if len(raw) > self.max_body:
             return self._json(start_response, 413, {"error": f"body over {self.max_body} bytes"})
-        headers = {
-            key[5:].replace("_", "-").lower(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        content_type = environ.get("CONTENT_TYPE", "")
-        headers["content-type"] = content_type
+        headers = _headers(environ)
+        content_type = headers["content-type"]
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:  # Slack sends UTF-8 only
@@ -201,13 +218,17 @@ class SlackWebApp:
         except MalformedRequest as error:
             return self._json(start_response, 400, {"error": f"malformed request: {error}"})
         query = environ.get("QUERY_STRING", "")
-        response = self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
-        status = response.status
+        return self._bolt_response(
+            start_response, self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        )
+
+    @staticmethod
+    def _bolt_response(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:
         payload = (response.body or "").encode("utf-8")
         response_headers = [(k, v) for k, values in response.headers.items() for v in values]
         if not any(k.lower() == "content-length" for k, _ in response_headers):
             response_headers.append(("Content-Length", str(len(payload))))
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", response_headers)
+        start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", response_headers)
         return [payload]
 
     def _signed(self, body: str, headers: dict[str, str]) -> bool:

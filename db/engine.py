@@ -100,6 +100,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def library_engine(self) -> Engine:
+        """The engine for libraries that open their own transactions (slack_sdk's stores): on
+        SQLite it begins lazily, so their reads never take the write lock."""
+        return self._read_engine
+
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A read-write transaction, committed on success and rolled back on error."""

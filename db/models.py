@@ -240,3 +240,18 @@ class SeasonPost(ClaimedMessage, Base):
     __table_args__ = (UniqueConstraint("team_id", "channel_id", "month"),)
 
     month: Mapped[dt.date] = mapped_column(Date)  # first day of the month recapped
+
+
+class Workspace(Base):
+    """A workspace served in multi-workspace mode: how its bot token is found (its own install,
+    or its organisation's org-wide install) and whether the app is installed there. The tokens
+    themselves live, encrypted, in `slack_bots` and `slack_installations` (slack_sdk's store)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    org_install: Mapped[bool] = mapped_column(Boolean, default=False)  # covered by an org-wide install
+    status: Mapped[str] = mapped_column(String(16), default="installed")  # installed | uninstalled
+    installed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    uninstalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -10,6 +10,7 @@ from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.events.app_home_opened import AppHomeOpened
+from bot.listeners.events.lifecycle import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,10 @@ class Listeners:
     practice_answer: PracticeAnswer
     leader_quiz: LeaderQuiz
     app_home: AppHomeOpened
+    lifecycle: Lifecycle | None = None  # multi-workspace mode only
 
 
 def register_listeners(app: App, listeners: Listeners) -> None:
     actions.register(app, daily=listeners.daily_answer, practice=listeners.practice_answer)
     commands.register(app, leader_quiz=listeners.leader_quiz)
-    events.register(app, home=listeners.app_home)
+    events.register(app, home=listeners.app_home, lifecycle=listeners.lifecycle)

@@ -43,6 +43,7 @@ class Responder:
         self,
         client: WebClient,
         *,
+        team_id: str,
         response_url: str | None,
         channel_id: str | None,
         user_id: str,
@@ -61,15 +62,22 @@ class Responder:
                     )
                 )
 
-            self.outbox.submit(send, f"reply to {user_id}")
+            self.outbox.submit(send, f"reply to {user_id}", team_id=team_id)
         elif channel_id:
-            self.ephemeral(client, channel_id=channel_id, user_id=user_id, reply=reply)
+            self.ephemeral(client, team_id=team_id, channel_id=channel_id, user_id=user_id, reply=reply)
 
-    def ephemeral(self, client: WebClient, *, channel_id: str, user_id: str, reply: Reply) -> None:
+    def ephemeral(
+        self, client: WebClient, *, team_id: str, channel_id: str, user_id: str, reply: Reply
+    ) -> None:
         self.outbox.submit(
             lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.payload()),
             f"private reply to {user_id} in {channel_id}",
+            team_id=team_id,
         )
 
-    def publish_home(self, client: WebClient, *, user_id: str, view: dict) -> None:
-        self.outbox.submit(lambda: client.views_publish(user_id=user_id, view=view), f"App Home of {user_id}")
+    def publish_home(self, client: WebClient, *, team_id: str, user_id: str, view: dict) -> None:
+        self.outbox.submit(
+            lambda: client.views_publish(user_id=user_id, view=view),
+            f"App Home of {user_id}",
+            team_id=team_id,
+        )

@@ -98,6 +98,7 @@ class CountRefresher:
         self.outbox.submit(
             lambda: self._spaced_update(post_id, target),
             f"answer count of post {post_id}",
+            team_id=target.team_id,
         )
 
     def _spaced_update(self, post_id: int, target: _Target) -> None:

@@ -176,7 +176,10 @@ class ClaimedDelivery:
         fence: Fence | None,
     ) -> Outcome[Row]:
         """Claim the row with unique `key` (and `values`, computed in the claim's transaction
-        when callable) and deliver it; an existing claim is resumed instead."""
+        when callable) and deliver it; an existing claim is resumed instead. Nothing is
+        claimed for a workspace the app is not installed in."""
+        if self.clients.for_team(str(key["team_id"])) is None:
+            return Outcome(Status.NO_TOKEN)
         now = self.clock.now()
         try:
             with self.db.writing() as session:

@@ -1,7 +1,8 @@
 """Slack calls made after the ack (private replies, count updates) run here, off the
 listener threads, so a slow or failing Slack never delays acking other clicks. Each call
 already retries inside slack_sdk; one that still fails is tried again later, a few times,
-before it is logged and dropped (a private reply is worthless after a few minutes)."""
+before it is logged and dropped (a private reply is worthless after a few minutes). Work for a
+workspace the app was uninstalled from since is dropped unsent."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ LATER_DELAYS_S = (5.0, 15.0, 45.0, 120.0)
 
 
 class Outbox:
-    def __init__(self, *, workers: int = 16, later_delays: tuple[float, ...] = LATER_DELAYS_S) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = 16,
+        later_delays: tuple[float, ...] = LATER_DELAYS_S,
+        installed: Callable[[str], bool] | None = None,
+    ) -> None:
+        # Whether the app is (still) installed in a workspace; asked before every attempt.
+        self._installed = installed
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._later_delays = later_delays
         self._lock = threading.Lock()
@@ -26,29 +35,36 @@ class Outbox:
         self._closed = False
         self.dropped = 0
 
-    def submit(self, call: Callable[[], object], what: str) -> None:
-        """Run `call` soon; `what` names it in logs (never with a token)."""
+    def submit(self, call: Callable[[], object], what: str, *, team_id: str | None = None) -> None:
+        """Run `call` soon; `what` names it in logs (never with a token); `team_id` is the
+        workspace it is for."""
         with self._lock:
             if self._closed:
                 return
             self._pending += 1
-        self._executor.submit(self._run, call, what, 0)
+        self._executor.submit(self._run, call, what, 0, team_id)
 
-    def _run(self, call: Callable[[], object], what: str, attempt: int) -> None:
+    def _run(self, call: Callable[[], object], what: str, attempt: int, team_id: str | None = None) -> None:
+        if team_id and self._installed is not None and not self._installed(team_id):
+            logger.info("%s dropped: the app is no longer installed in %s", what, team_id)
+            self._done()
+            return
         try:
             call()
         except Exception as error:
             if attempt < len(self._later_delays):
                 delay = self._later_delays[attempt]
                 logger.warning("%s failed (%s); trying again in %.0f s", what, type(error).__name__, delay)
-                self._later(call, what, attempt + 1, delay)
+                self._later(call, what, attempt + 1, delay, team_id)
                 return
             logger.error("%s failed %d times; dropped (%s)", what, attempt + 1, type(error).__name__)
             with self._lock:
                 self.dropped += 1
         self._done()
 
-    def _later(self, call: Callable[[], object], what: str, attempt: int, delay: float) -> None:
+    def _later(
+        self, call: Callable[[], object], what: str, attempt: int, delay: float, team_id: str | None
+    ) -> None:
         def fire() -> None:
             with self._lock:
                 self._timers.discard(timer)
@@ -56,7 +72,7 @@ class Outbox:
             if closed:
                 self._done()
                 return
-            self._executor.submit(self._run, call, what, attempt)
+            self._executor.submit(self._run, call, what, attempt, team_id)
 
         timer = threading.Timer(delay, fire)
         timer.daemon = True

@@ -126,6 +126,19 @@ def test_manifest_grants_what_the_bot_calls() -> None:
     assert all(c["url"].endswith("/slack/events") for c in commands)
 
 
+def test_distribution_manifest_is_the_multi_workspace_app() -> None:
+    single = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    shared = yaml.safe_load((ROOT / "manifest.distributed.yaml").read_text())
+    assert set(shared["oauth_config"]["scopes"]["bot"]) == set(single["oauth_config"]["scopes"]["bot"])
+    assert required_scopes() <= set(shared["oauth_config"]["scopes"]["bot"])
+    settings = shared["settings"]
+    assert settings["socket_mode_enabled"] is False
+    assert isinstance(settings["token_rotation_enabled"], bool) and settings["org_deploy_enabled"] is True
+    assert all(url.endswith("/slack/oauth_redirect") for url in shared["oauth_config"]["redirect_urls"])
+    assert {"app_uninstalled", "tokens_revoked"} <= set(settings["event_subscriptions"]["bot_events"])
+    assert shared["features"]["slash_commands"] == single["features"]["slash_commands"]
+
+
 def test_compose_runs_two_replicas_on_postgres() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]

@@ -17,6 +17,7 @@ Notes:
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import socket
@@ -73,6 +74,28 @@ class _RateLimit:
     burst: int
     retry_after: int
     buckets: dict[str, tuple[float, float]]  # channel -> (tokens, last refill monotonic)
+
+
+@dataclass
+class _Install:
+    """One workspace (or organisation) about to install the app through the OAuth flow."""
+
+    team_id: str | None
+    enterprise_id: str | None
+    org: bool
+    rotation: bool
+    installer: str
+    expires_in: int
+
+
+@dataclass
+class _Token:
+    team_id: str | None
+    enterprise_id: str | None
+    org: bool
+    bot_user_id: str
+    expires_at: float | None  # time.time() when it stops working (token rotation)
+    revoked: bool = False
 
 
 @dataclass
@@ -215,6 +238,17 @@ class FakeSlack:
         self.admins: set[str] = set(admins)
         self.owners: set[str] = set(owners)
         self.usergroups: dict[str, list[str]] = {}
+        # Multi-workspace mode (OAuth): the installs the "authorize" page will grant, in order,
+        # and the tokens issued. With no token issued, any xoxb- token is accepted (one workspace).
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret-0123456789"
+        self._installs: list[_Install] = []
+        self._codes: dict[str, _Install] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> the access token it renews
+        self._issued = 0
+        self.workspace_delays = {}
+        self.ratelimited_workspaces = {}
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -317,6 +351,50 @@ class FakeSlack:
             self._rate_limits.clear()
             self._messages.clear()
 
+    # ------------------------------------------------------------------ OAuth installs
+
+    redirect_url: str | None = None  # the app's /slack/oauth_redirect (set by the test)
+    # Per workspace (by issued token): every call answered after a delay, or with 429 and
+    # this Retry-After, as a slow or a rate-limited workspace would be.
+    workspace_delays: dict[str, float]
+    ratelimited_workspaces: dict[str, int]
+    granted_scopes: tuple[str, ...] = ("chat:write", "commands", "users:read", "channels:history")
+    refreshed_expires_in = 43200  # Slack's rotating tokens last 12 hours
+
+    def prepare_install(
+        self,
+        team_id: str | None,
+        *,
+        enterprise_id: str | None = None,
+        org: bool = False,
+        rotation: bool = False,
+        expires_in: int = 43200,
+        installer: str = "UINSTALLER",
+    ) -> None:
+        """The next visit to the authorize page installs the app in this workspace (or, with
+        `org`, in the whole organisation)."""
+        with self._lock:
+            self._installs.append(_Install(team_id, enterprise_id, org, rotation, installer, expires_in))
+
+    def tokens(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> list[str]:
+        """Tokens issued for a workspace (or organisation), oldest first."""
+        with self._lock:
+            return [
+                token
+                for token, issued in self._tokens.items()
+                if (team_id is None or issued.team_id == team_id)
+                and (enterprise_id is None or issued.enterprise_id == enterprise_id)
+            ]
+
+    def revoke(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> None:
+        """Slack's side of an uninstall: the workspace's tokens stop working."""
+        with self._lock:
+            for issued in self._tokens.values():
+                if (team_id and issued.team_id == team_id) or (
+                    enterprise_id and issued.enterprise_id == enterprise_id
+                ):
+                    issued.revoked = True
+
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(
@@ -384,11 +462,21 @@ class FakeSlack:
                     body = {"ok": False, "error": "ratelimited" if status == 429 else f"http_{status}"}
                     if fault.retry_after is not None:
                         extra_headers["Retry-After"] = str(fault.retry_after)
+            workspace = self._workspace_of(headers)
+            if not reset and body is None and workspace in self.workspace_delays:
+                delay = max(delay, self.workspace_delays[workspace])
+            if not reset and body is None and workspace in self.ratelimited_workspaces:
+                status, body = 429, {"ok": False, "error": "ratelimited"}
+                extra_headers["Retry-After"] = str(self.ratelimited_workspaces[workspace])
             if not reset and body is None:
                 retry_after = self._rate_limited(method, params, now)
                 if retry_after is not None:
                     status, body = 429, {"ok": False, "error": "ratelimited"}
                     extra_headers["Retry-After"] = str(retry_after)
+            if not reset and body is None and path == "/oauth/v2/authorize":
+                status, body, location = self._authorize_page(params)
+                if location:
+                    extra_headers["Location"] = location
             if not reset and body is None:
                 body = self._dispatch(method, path, params, headers)
                 if method.startswith("http:"):
@@ -434,11 +522,121 @@ class FakeSlack:
             return "ok"
         if method.startswith("http:"):
             return {"ok": False, "error": "unknown_path", "path": path}
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(params, headers)
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        if not auth.startswith("Bearer xoxb-"):
+        token = auth.removeprefix("Bearer ")
+        if not (auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxe.xoxb-")):
             return {"ok": False, "error": "not_authed"}
+        if self._tokens:  # OAuth mode: only tokens this fake issued, unexpired and not revoked
+            issued = self._tokens.get(token)
+            if issued is None or issued.revoked:
+                return {"ok": False, "error": "invalid_auth"}
+            if issued.expires_at is not None and time.time() >= issued.expires_at:
+                return {"ok": False, "error": "token_expired"}
+            if method == "auth.test":
+                return self._auth_test_for(issued)
         handler = self._methods().get(method)
         return handler(params) if handler is not None else {"ok": True}
+
+    def _workspace_of(self, headers: dict[str, str]) -> str | None:
+        """The workspace (or organisation) whose issued token the request carries."""
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        issued = self._tokens.get(auth.removeprefix("Bearer "))
+        return None if issued is None else issued.team_id or issued.enterprise_id
+
+    # ------------------------------------------------------------------ OAuth (lock held)
+
+    def _authorize_page(self, params: dict[str, Any]) -> tuple[int, Any, str | None]:
+        """Slack's "allow" page, clicked at once: redirect to the app with a code for the next
+        prepared install and the state the app gave."""
+        if not self._installs:
+            return 400, "no install prepared", None
+        if params.get("client_id") != self.client_id:
+            return 400, "unknown client_id", None
+        install = self._installs.pop(0)
+        code = f"code-{len(self._codes) + 1}"
+        self._codes[code] = install
+        redirect = self.redirect_url or ""
+        return 302, "", f"{redirect}?code={quote(code)}&state={quote(str(params.get('state', '')))}"
+
+    def _issue(self, install: _Install) -> tuple[str, str | None]:
+        self._issued += 1
+        owner = install.enterprise_id if install.org else install.team_id
+        prefix = "xoxe.xoxb-" if install.rotation else "xoxb-"
+        token = f"{prefix}{owner}-{self._issued}-faketokenvalue"
+        self._tokens[token] = _Token(
+            team_id=None if install.org else install.team_id,
+            enterprise_id=install.enterprise_id,
+            org=install.org,
+            bot_user_id=f"UBOT{owner}",
+            expires_at=time.time() + install.expires_in if install.rotation else None,
+        )
+        refresh = None
+        if install.rotation:
+            refresh = f"xoxe-1-{owner}-{self._issued}-fakerefresh"
+            self._refresh_tokens[refresh] = token
+        return token, refresh
+
+    def _oauth_v2_access(self, params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        # The client credentials come as HTTP Basic auth (slack_sdk's way) or as form fields.
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        basic = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth.startswith("Basic ") else ""
+        client_id, _, client_secret = basic.partition(":")
+        client_id = client_id or str(params.get("client_id", ""))
+        client_secret = client_secret or str(params.get("client_secret", ""))
+        if client_id != self.client_id or client_secret != self.client_secret:
+            return {"ok": False, "error": "invalid_client_id"}
+        if params.get("grant_type") == "refresh_token":
+            # Refresh tokens are single-use: a second refresh with the same one fails, so a
+            # replica that refreshed with a spent token would be caught.
+            old = self._refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if old is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            before = self._tokens[old]
+            install = _Install(
+                before.team_id, before.enterprise_id, before.org, True, "U0", self.refreshed_expires_in
+            )
+            token, refresh = self._issue(install)
+            return {
+                "ok": True,
+                "token_type": "bot",
+                "access_token": token,
+                "refresh_token": refresh,
+                "expires_in": self.refreshed_expires_in,
+            }
+        install = self._codes.pop(str(params.get("code")), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        token, refresh = self._issue(install)
+        response: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0001",
+            "authed_user": {"id": install.installer},
+            "scope": ",".join(self.granted_scopes),
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self._tokens[token].bot_user_id,
+            "team": None if install.org else {"id": install.team_id, "name": f"Team {install.team_id}"},
+            "enterprise": {"id": install.enterprise_id, "name": "Org"} if install.enterprise_id else None,
+            "is_enterprise_install": install.org,
+        }
+        if refresh:
+            response.update(refresh_token=refresh, expires_in=install.expires_in)
+        return response
+
+    def _auth_test_for(self, issued: _Token) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://example.slack.com/",
+            "team": "Example",
+            "user": "leaderquiz",
+            "team_id": issued.team_id or issued.enterprise_id,
+            "user_id": issued.bot_user_id,
+            "bot_id": f"B{issued.bot_user_id}",
+            "enterprise_id": issued.enterprise_id,
+            "is_enterprise_install": issued.org,
+        }
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

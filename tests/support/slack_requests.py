@@ -23,6 +23,8 @@ class SlackSender:
     response_url_for: object  # Callable[[str], str]
     secret: str = SIGNING_SECRET
     team_id: str = "T0001"
+    enterprise_id: str | None = None  # Enterprise Grid: the organisation
+    is_enterprise_install: bool = False  # the app is installed org-wide
     session: requests.Session | None = None
 
     def __post_init__(self) -> None:
@@ -70,7 +72,8 @@ class SlackSender:
                 "command": "/leader-quiz",
                 "text": text,
                 "api_app_id": "A0001",
-                "is_enterprise_install": "false",
+                "is_enterprise_install": "true" if self.is_enterprise_install else "false",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
                 "response_url": self.response_url_for(key),  # type: ignore[operator]
                 "trigger_id": f"{int(time.time())}.1.{key[:8]}",
             }
@@ -105,8 +108,8 @@ class SlackSender:
             },
             "trigger_id": f"{int(time.time())}.1.{key[:8]}",
             "team": {"id": self.team_id, "domain": "example"},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": {"id": self.enterprise_id, "name": "Org"} if self.enterprise_id else None,
+            "is_enterprise_install": self.is_enterprise_install,
             "channel": {"id": channel, "name": "quiz"} if channel else None,
             "message": {"type": "message", "ts": message_ts, "text": "question", "blocks": []},
             "state": {"values": {}},
@@ -149,8 +152,16 @@ class SlackSender:
             "type": "event_callback",
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()),
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
+            "is_enterprise_install": self.is_enterprise_install,
             "authorizations": [
-                {"enterprise_id": None, "team_id": self.team_id, "user_id": "UBOT", "is_bot": True}
+                {
+                    "enterprise_id": self.enterprise_id,
+                    "team_id": None if self.is_enterprise_install else self.team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": self.is_enterprise_install,
+                }
             ],
             "is_ext_shared_channel": False,
         }

@@ -37,7 +37,7 @@ class DailyAnswer:
             return result.reply
 
         reply = guarded(grade) if value else NOT_AVAILABLE
-        self.responder.ephemeral(client, channel_id=channel_id, user_id=user_id, reply=reply)
+        self.responder.ephemeral(client, team_id=team_id, channel_id=channel_id, user_id=user_id, reply=reply)
         if outcome and outcome[0].recorded_post_id is not None:
             try:
                 self.counts.answered(outcome[0].recorded_post_id)

@@ -24,6 +24,7 @@ class PracticeAnswer:
         reply = guarded(lambda: self.practice.answer(team_id=team_id, user_id=user_id, value=value))
         self.responder.privately(
             client,
+            team_id=team_id,
             response_url=body.get("response_url"),
             channel_id=(body.get("channel") or {}).get("id"),
             user_id=user_id,

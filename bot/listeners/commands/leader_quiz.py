@@ -29,6 +29,7 @@ class LeaderQuiz:
         )
         self.responder.privately(
             client,
+            team_id=team_id,
             response_url=command.get("response_url"),
             channel_id=channel_id,
             user_id=user_id,

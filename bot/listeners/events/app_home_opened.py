@@ -31,4 +31,4 @@ class AppHomeOpened:
             if not is_unavailable(error):
                 raise
             view = render_home_unavailable()
-        self.responder.publish_home(client, user_id=user_id, view=view)
+        self.responder.publish_home(client, team_id=team_id, user_id=user_id, view=view)
