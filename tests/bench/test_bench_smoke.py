@@ -33,6 +33,15 @@ CASES = {
     ],
     "fanout": ["bench/fanout.py", "--channels", "10", "--trigger", "catchup"],
     "footprint": ["bench/footprint.py", "--idle-seconds", "0", "--starts", "0"],
+    "workspaces_fanout": [
+        "bench/workspaces_fanout.py",
+        "--workspaces",
+        "4",
+        "--channels",
+        "2",
+        "--trigger",
+        "catchup",
+    ],
 }
 
 

@@ -5,9 +5,13 @@ uninstall and reinstall, token refresh across replicas, and workspaces kept apar
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,7 +23,7 @@ from db.token_cipher import PREFIX, TokenCipher
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import TOKEN_KEY, add_to_slack, multi_env
 from tests.support.messages import block_texts, buttons
-from tests.support.servers import InProcessApp
+from tests.support.servers import InProcessApp, ServeProcess
 from tests.support.slack_requests import SlackSender
 
 W1, W2 = "TWONE", "TWTWO"
@@ -338,3 +342,74 @@ def test_two_replicas_refreshing_an_expiring_token_keep_the_newer_one(
     # The stored token is the newest, and it works.
     assert post(b, W1, C1).status is PostStatus.POSTED
     assert bearer(fake_slack.calls("chat.postMessage")[-1]) == newest
+
+
+def test_tokens_revoked_pauses_the_workspace(replicas: list[InProcessApp], fake_slack: FakeSlack) -> None:
+    a, b = replicas
+    install_both(replicas, fake_slack)
+    event = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOTTWONE"]}}
+    assert sender(b, fake_slack, W1).event(event).status_code == 200
+    assert post(a, W1, C1).status is PostStatus.NO_TOKEN
+    assert post(a, W2, C2).status is PostStatus.POSTED
+
+
+def test_serve_with_only_the_oauth_variables_installs_and_posts_in_two_workspaces(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    """A fresh deployment: `leader-quiz serve` with the OAuth variables alone, two workspaces
+    installed through it, each gets its daily question (posted by the CLI with --team) with
+    its own token; then one uninstalls and `leader-quiz purge` removes its data."""
+    env = multi_env(fake=fake_slack, database_url=database_url)
+    process = ServeProcess(env, tmp_path / "serve.log")
+    try:
+        process.wait_healthy()
+        assert "multi-workspace mode" in process.log()
+        for team in (W1, W2):
+            assert add_to_slack(fake_slack, start_at=process.base_url, team_id=team).status_code == 200
+        cli_env = {**os.environ, **env}
+        for team, channel in ((W1, C1), (W2, C2)):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "post",
+                    "--channel",
+                    channel,
+                    "--team",
+                    team,
+                    "--date",
+                    "2026-12-01",
+                ],
+                env=cli_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            assert f"to {channel} for 2026-12-01" in done.stdout
+        tokens = {bearer(c): c.params["channel"] for c in fake_slack.calls("chat.postMessage")}
+        assert tokens == {fake_slack.tokens(team_id=W1)[-1]: C1, fake_slack.tokens(team_id=W2)[-1]: C2}
+        refused = subprocess.run(
+            [sys.executable, "-m", "bot", "purge", "--team", W1],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode == 2 and "not uninstalled" in refused.stderr
+        SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url, team_id=W1).event(
+            {"type": "app_uninstalled"}
+        )
+        purged = subprocess.run(
+            [sys.executable, "-m", "bot", "purge", "--team", W1],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert purged.returncode == 0, purged.stderr
+        assert "posts: 1 rows deleted" in purged.stdout and "workspaces: 1 rows deleted" in purged.stdout
+    finally:
+        process.stop()
+    assert "faketokenvalue" not in (tmp_path / "serve.log").read_text()

@@ -13,10 +13,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
+from bot.scheduler.fair import FairPool
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
@@ -36,72 +35,9 @@ from db.queries.workspaces import uninstalled_teams
 logger = logging.getLogger(__name__)
 
 # Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
-# the same minute go out in parallel, the workspaces sharing the threads fairly.
+# the same minute go out in parallel, the workspaces sharing the threads fairly (FairPool).
 POST_WORKERS = 32
 HOUSEKEEPING_SECONDS = 3600.0
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-
-
-def post_fairly(
-    items: list[Item],
-    post: Callable[[Item], Result],
-    *,
-    team_of: Callable[[Item], str],
-    workers: int = POST_WORKERS,
-) -> list[Result]:
-    """Run `post` over `items` on up to `workers` threads. A free thread takes the next item
-    of the workspace with the fewest in flight, so workspaces share the threads evenly: one
-    slow or rate-limited workspace holds only its share, and a workspace alone gets them all."""
-    if len(items) <= 1:
-        return [post(item) for item in items]
-    queues: dict[str, deque[Item]] = {}
-    for item in items:
-        queues.setdefault(team_of(item), deque()).append(item)
-    in_flight: Counter[str] = Counter()
-    results: list[Result] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def take() -> tuple[str, Item] | None:
-        with lock:
-            if not queues:
-                return None
-            team = min(queues, key=lambda t: in_flight[t])  # dicts keep order: ties go round in turn
-            item = queues[team].popleft()
-            if not queues[team]:
-                del queues[team]
-            else:
-                queues[team] = queues.pop(team)  # to the back of the turn
-            in_flight[team] += 1
-            return team, item
-
-    def work() -> None:
-        while (taken := take()) is not None:
-            team, item = taken
-            try:
-                result = post(item)
-            except BaseException as error:  # raised to the caller once every thread is done
-                with lock:
-                    errors.append(error)
-                continue
-            finally:
-                with lock:
-                    in_flight[team] -= 1
-            with lock:
-                results.append(result)
-
-    threads = [
-        threading.Thread(target=work, name=f"post-{n}", daemon=True) for n in range(min(workers, len(items)))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
 
 
 @dataclass(frozen=True)
@@ -141,6 +77,7 @@ class QuizScheduler:
         self._job_signatures: dict[str, tuple] = {}
         self._aps: BackgroundScheduler | None = None
         self.database_ok = True
+        self.pool = FairPool(POST_WORKERS)
         self.housekeeping = housekeeping
         self._housekept_at = -HOUSEKEEPING_SECONDS
 
@@ -193,7 +130,7 @@ class QuizScheduler:
             logger.warning("could not release the lease; it will expire by itself", exc_info=True)
 
     # -- posting -----------------------------------------------------------------------
-    def run_due(self, *, only_channel: tuple[str, str] | None = None) -> list[PostOutcome]:
+    def run_due(self, *, only_channel: tuple[str, str] | None = None, wait: bool = True) -> list[PostOutcome]:
         """As leader, post every due question that is missing, and finish stale claims."""
         fence = self.fence
         if fence is None:
@@ -230,7 +167,11 @@ class QuizScheduler:
                 fence=fence,
             )
 
-        outcomes.extend(post_fairly(due, post, team_of=lambda item: item[0].team_id))
+        if not wait:  # a channel's cron job: queue its post and free the job's thread
+            for item in due:
+                self.pool.submit(item[0].team_id, lambda item=item: post(item))
+            return outcomes
+        outcomes.extend(self.pool.map(due, post, team_of=lambda item: item[0].team_id))
         if only_channel is None:
             outcomes.extend(self.posts.recover_stale_claims(fence))
             self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
@@ -283,6 +224,7 @@ class QuizScheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+        self.pool.stop()
         self.release()
 
     def _kick_sync(self) -> None:
@@ -337,7 +279,7 @@ class QuizScheduler:
 
     def _fire_channel(self, team_id: str, channel_id: str) -> Callable[[], None]:
         def fire() -> None:
-            self.run_due(only_channel=(team_id, channel_id))
+            self.run_due(only_channel=(team_id, channel_id), wait=False)
 
         fire.__name__ = f"post {channel_id}"
         return fire

@@ -1,0 +1,128 @@
+"""Posting many workspaces' questions at once: every item once, workspaces sharing the
+threads (a slow one holds only its share), a workspace alone using them all, and passes that
+run at once sharing one pool."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.scheduler import FairPool
+
+
+def post_fairly(items, post, *, team_of, workers):  # type: ignore[no-untyped-def]
+    pool = FairPool(workers)
+    try:
+        return pool.map(items, post, team_of=team_of)
+    finally:
+        pool.stop()
+
+
+@settings(max_examples=60, deadline=None)
+@given(teams=st.lists(st.integers(1, 6), min_size=0, max_size=8), workers=st.integers(1, 6))
+def test_every_item_is_posted_exactly_once(teams: list[int], workers: int) -> None:
+    items = [(f"T{t}", n) for t, count in enumerate(teams) for n in range(count)]
+    seen: Counter = Counter()
+    lock = threading.Lock()
+
+    def post(item: tuple[str, int]) -> tuple[str, int]:
+        with lock:
+            seen[item] += 1
+        return item
+
+    results = post_fairly(items, post, team_of=lambda item: item[0], workers=workers)
+    assert results == items  # in the order given
+    assert all(count == 1 for count in seen.values()) and len(seen) == len(items)
+
+
+def test_a_slow_workspace_holds_only_its_share_of_the_threads() -> None:
+    """Workspace S answers slowly, F quickly, two threads: S never has a second item in flight
+    while F has items queued, and F is done while S still has most of its items left."""
+    items = [("S", n) for n in range(5)] + [("F", n) for n in range(20)]
+    in_flight: Counter = Counter()
+    slow_while_fast_waits = 0
+    finished: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def post(item: tuple[str, int]) -> None:
+        nonlocal slow_while_fast_waits
+        team = item[0]
+        with lock:
+            in_flight[team] += 1
+            fast_left = 20 - sum(1 for done in finished if done[0] == "F") - in_flight["F"]
+            if team == "S" and fast_left > 0:
+                slow_while_fast_waits = max(slow_while_fast_waits, in_flight["S"])
+        time.sleep(0.1 if team == "S" else 0.005)
+        with lock:
+            in_flight[team] -= 1
+            finished.append(item)
+
+    post_fairly(items, post, team_of=lambda item: item[0], workers=2)
+    last_fast = max(i for i, item in enumerate(finished) if item[0] == "F")
+    assert len([item for item in finished[last_fast + 1 :] if item[0] == "S"]) >= 3, finished
+    assert slow_while_fast_waits == 1
+
+
+def test_a_workspace_alone_gets_every_thread() -> None:
+    in_flight = 0
+    most = 0
+    lock = threading.Lock()
+    barrier = threading.Barrier(4, timeout=10)
+
+    def post(item: int) -> None:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        if item < 4:
+            barrier.wait()  # the first four can only finish together, all in flight at once
+        with lock:
+            in_flight -= 1
+
+    post_fairly(list(range(8)), post, team_of=lambda item: "T1", workers=4)
+    assert most == 4
+
+
+def test_an_error_reaches_the_caller_after_the_rest_is_posted() -> None:
+    done: list[int] = []
+
+    def post(item: int) -> None:
+        if item == 2:
+            raise RuntimeError("database unavailable")
+        done.append(item)
+
+    with pytest.raises(RuntimeError):
+        post_fairly(list(range(6)), post, team_of=lambda item: f"T{item % 2}", workers=2)
+    assert sorted(done) == [0, 1, 3, 4, 5]
+
+
+def test_two_passes_at_once_share_the_pool_fairly() -> None:
+    """A pass stuck on a slow workspace does not hold back a second pass's workspaces."""
+    pool = FairPool(2)
+    release = threading.Event()
+    order: list[str] = []
+
+    def slow(item: int) -> None:
+        release.wait(10)
+        order.append(f"slow{item}")
+
+    def fast(item: int) -> None:
+        order.append(f"fast{item}")
+
+    first = threading.Thread(target=lambda: pool.map([1, 2, 3], slow, team_of=lambda item: "S"))
+    first.start()
+    time.sleep(0.1)  # the slow workspace now holds both threads, with one item still queued
+    second = threading.Thread(target=lambda: pool.map([1, 2], fast, team_of=lambda item: f"F{item}"))
+    second.start()
+    time.sleep(0.1)
+    release.set()
+    first.join(10)
+    second.join(10)
+    pool.stop()
+    # S's third item was queued first, but both F workspaces were served before it.
+    assert order.index("fast1") < order.index("slow3") and order.index("fast2") < order.index("slow3")
