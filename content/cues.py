@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
 # Words that soften a claim: test-wise players learn that the hedged option is often the right one.
 HEDGES = frozenset(
     "may might could can usually often typically likely possibly probably perhaps sometimes "
-    "eventually generally depends unless until".split()
+    "eventually generally depends unless".split()
 )
 STEM_LENGTH = 5
 
@@ -43,8 +43,13 @@ Strategy = Callable[[Question], list[float]]
 
 
 def stems(text: str) -> set[str]:
-    """The distinct content words of `text`, cut to a short stem so `renew` meets `renewal`."""
-    return {word[:STEM_LENGTH] for word in _WORD.findall(text.lower()) if word not in STOPWORDS}
+    """The distinct content words of `text`, cut to a short stem so `renew` meets `renewal`
+    (single letters, such as the `s` of a possessive, carry no idea)."""
+    return {
+        word[:STEM_LENGTH]
+        for word in _WORD.findall(text.lower())
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+    }
 
 
 def specific_tokens(text: str) -> int:
@@ -64,9 +69,21 @@ def _shortest(question: Question) -> list[float]:
     return [-float(len(option.text)) for option in question.options]
 
 
+def _middle_length(question: Question) -> list[float]:
+    # A bank that keeps its answers away from both extremes teaches "never the longest, never
+    # the shortest"; this strategy picks the options that are neither.
+    lengths = [len(option.text) for option in question.options]
+    return [float(min(lengths) < length < max(lengths)) for length in lengths]
+
+
 def _prompt_overlap(question: Question) -> list[float]:
     prompt = stems(question.prompt)
     return [float(len(stems(option.text) & prompt)) for option in question.options]
+
+
+def _least_overlap(question: Question) -> list[float]:
+    # The mirror of prompt_overlap, for a bank that overcorrects by never echoing the prompt.
+    return [-score for score in _prompt_overlap(question)]
 
 
 def _specific(question: Question) -> list[float]:
@@ -88,7 +105,9 @@ def _convergence(question: Question) -> list[float]:
 STRATEGIES: dict[str, Strategy] = {
     "longest": _longest,
     "shortest": _shortest,
+    "middle_length": _middle_length,
     "prompt_overlap": _prompt_overlap,
+    "least_overlap": _least_overlap,
     "specific": _specific,
     "hedged": _hedged,
     "convergence": _convergence,
