@@ -249,12 +249,18 @@ def cmd_content_check(args: argparse.Namespace) -> int:
 
     from content import ContentError, load_bank
     from content.bank import LESSONS_DIR
+    from content.cues import measure
 
     directory = Path(args.path or os.environ.get("CONTENT_DIR", "").strip() or LESSONS_DIR)
     try:
         bank = load_bank(directory)
     except ContentError as error:
         print("\n".join(error.problems))
+        return EXIT_FAIL
+    cues = measure(bank)
+    print("\n".join(cues.table()))
+    if cues.problems():
+        print("\n".join(cues.problems()))
         return EXIT_FAIL
     print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions")
     return EXIT_OK
