@@ -31,24 +31,15 @@ class FairPool:
 
     def submit(self, team_id: str, call: Callable[[], Result]) -> Future[Result]:
         """Run `call` on a posting thread, in its workspace's turn."""
-        future: Future[Result] = Future()
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("the posting pool is stopped")
-            self._queues.setdefault(team_id, deque()).append((call, future))
-            if self._idle == 0 and len(self._threads) < self.workers:
-                thread = threading.Thread(target=self._work, name=f"post-{len(self._threads)}", daemon=True)
-                self._threads.append(thread)
-                thread.start()
-            self._lock.notify()
-        return future
+        return self._enqueue([(team_id, call)])[0]
 
     def map(
         self, items: Sequence[Item], post: Callable[[Item], Result], *, team_of: Callable[[Item], str]
     ) -> list[Result]:
         """`post` over every item, fairly; the results once all are done (the first error, if
-        any, raised after the others finished)."""
-        futures = [self.submit(team_of(item), lambda item=item: post(item)) for item in items]
+        any, raised after the others finished). All items are queued at once, so the first
+        workspace listed does not take every thread before the others are even queued."""
+        futures = self._enqueue([(team_of(item), lambda item=item: post(item)) for item in items])
         errors = [future.exception() for future in futures]
         for error in errors:
             if error is not None:
