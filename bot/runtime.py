@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
@@ -32,9 +33,11 @@ from bot.services.delivery import ClaimedDelivery
 from bot.services.home import Home
 from bot.services.outbox import Outbox
 from bot.services.posting import DailyPosts
-from bot.services.practice import Practice
+from bot.services.practice import Practice, PrivateAnswers
 from bot.services.recaps import SeasonRecaps
+from bot.services.reminders import Reminders
 from bot.services.reports import Reports
+from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.teams import Teams
 from bot.services.workspaces import Workspaces
@@ -126,6 +129,8 @@ class Runtime:
     recaps: SeasonRecaps
     answering: Answering
     practice: Practice
+    reviews: Reviews
+    reminders: Reminders
     counts: CountRefresher
     teams: Teams
     admins: AdminChecker
@@ -135,6 +140,7 @@ class Runtime:
 
     def close(self) -> None:
         self.scheduler.stop()
+        self.reminders.pool.stop()
         self.counts.stop()
         self.outbox.close()
         self.db.dispose()
@@ -177,6 +183,7 @@ def build_runtime(
         window_seconds=settings.count_update_seconds,
         on_closed=posts.reveal,
     )
+    reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
     scheduler = QuizScheduler(
         db=db,
         posts=posts,
@@ -187,9 +194,12 @@ def build_runtime(
         renew_seconds=settings.lease_renew_seconds,
         sync_seconds=settings.schedule_sync_seconds,
         housekeeping=installs.workspaces.purge_due if installs else None,
+        reminders=reminders.run_due,
     )
     answering = Answering(db=db, bank=bank, clock=clock)
-    practice = Practice(db=db, bank=bank, clock=clock)
+    private_answers = PrivateAnswers(db=db, bank=bank, clock=clock)
+    practice = Practice(db=db, bank=bank, clock=clock, answers=private_answers)
+    reviews = Reviews(db=db, bank=bank, clock=clock, answers=private_answers)
     teams = Teams(db=db, clients=clients, reports=reports, clock=clock)
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
@@ -205,13 +215,16 @@ def build_runtime(
         schedules=schedules,
         posts=posts,
         teams=teams,
+        reviews=reviews,
+        reminders=reminders,
         leads_here=scheduler.is_leader,
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, responder=responder),
         practice_answer=PracticeAnswer(practice=practice, responder=responder),
+        review_answer=ReviewAnswer(reviews=reviews, responder=responder),
         leader_quiz=LeaderQuiz(router=router, responder=responder),
-        app_home=AppHomeOpened(home=Home(db=db, reports=reports), responder=responder),
+        app_home=AppHomeOpened(home=Home(db=db, reports=reports, reviews=reviews), responder=responder),
         lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
     )
     return Runtime(
@@ -228,6 +241,8 @@ def build_runtime(
         recaps=recaps,
         answering=answering,
         practice=practice,
+        reviews=reviews,
+        reminders=reminders,
         counts=counts,
         teams=teams,
         admins=admins,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -255,3 +256,70 @@ class Workspace(Base):
     status: Mapped[str] = mapped_column(String(16), default="installed")  # installed | uninstalled
     installed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     uninstalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ReviewCard(Base):
+    """A person's FSRS card for one question (SPEC §10): every graded answer, daily, practice
+    or review, is a review of it. The columns are fsrs's Card."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "question_id"),
+        Index("ix_review_cards_due", "team_id", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    question_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[int] = mapped_column(Integer)  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None] = mapped_column(Integer, default=None)
+    stability: Mapped[float | None] = mapped_column(Float, default=None)
+    difficulty: Mapped[float | None] = mapped_column(Float, default=None)
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_review: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers
+
+
+class ReviewLog(Base):
+    """Every review as it happened, kept so FSRS's parameters can be optimised later
+    (fsrs.Optimizer reads card id, rating and time)."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_card", "card_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("review_cards.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    question_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)  # fsrs.Rating: 1 again, 3 good
+    source: Mapped[str] = mapped_column(String(16))  # daily | practice | review | history
+    reviewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """A person's opt-in to one direct message a day at a local time (`remind on HH:MM`)."""
+
+    __tablename__ = "reminders"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))  # the person's Slack time zone
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderDM(ClaimedMessage, Base):
+    """One reminder DM to one person on one local day, sent at most once (claimed like daily
+    posts; `channel_id` is the DM channel)."""
+
+    __tablename__ = "reminder_dms"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "local_day"),)
+
+    user_id: Mapped[str] = mapped_column(String(32))
+    local_day: Mapped[dt.date] = mapped_column(Date)

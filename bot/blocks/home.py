@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.reports import lessons_text
+from bot.blocks.reviews import due_line, memory_lines, start_button
 from bot.blocks.text import escape, plural
 from bot.domain.reports import HomeChannel, HomeReport
 
@@ -38,6 +39,14 @@ def render_home(report: HomeReport) -> dict:
     """The `home` view for views.publish."""
     channels, lessons = report.channels, report.lessons
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="🗳️ Your leader-election quiz"))]
+    if report.memory is not None:
+        # Due reviews first: the one thing on this page to act on today.
+        due = SectionBlock(text=MarkdownTextObject(text=due_line(report.memory)))
+        if report.memory.due:
+            due = SectionBlock(
+                text=MarkdownTextObject(text=due_line(report.memory)), accessory=start_button()
+            )
+        blocks.append(due)
     if channels:
         blocks.extend(_channel_section(channel) for channel in channels)
     else:
@@ -51,6 +60,8 @@ def render_home(report: HomeReport) -> dict:
         )
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Lesson progress*\n{lessons_text(lessons)}")))
+    if report.memory is not None:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=memory_lines(report.memory))))
     blocks.append(
         ContextBlock(
             elements=[

@@ -22,6 +22,7 @@ from content import Lesson, Question
 
 DAILY_ACTION_PREFIX = "answer_"
 PRACTICE_ACTION_PREFIX = "practice_"
+REVIEW_ACTION_PREFIX = "review_"
 
 
 @dataclass(frozen=True)
@@ -162,20 +163,63 @@ def streak_footer(current: int, longest: int) -> str:
     return f"🔥 Your streak in this channel: {plural(current, 'day')} (longest {longest})"
 
 
-def render_practice_question(*, question: Question, lesson: Lesson, seed: int) -> tuple[str, list[Block]]:
-    """A practice question for one person; the button values carry everything needed to
-    grade it, since practice questions have no post row."""
-    options = option_order(question, f"practice-{seed}")
+@dataclass(frozen=True)
+class PrivateKind:
+    """A question for one person, graded privately: practice, or a due review."""
+
+    name: str  # seeds the option order, names the block
+    action_prefix: str
+    value_tag: str  # the button value's first part: `<tag>:<question id>:<seed>:<letter>`
+    title: str
+    note: str
+
+
+PRACTICE = PrivateKind(
+    "practice",
+    PRACTICE_ACTION_PREFIX,
+    "p",
+    "Practice",
+    "Practice counts toward lesson progress, never streaks",
+)
+REVIEW = PrivateKind(
+    "review", REVIEW_ACTION_PREFIX, "r", "Review", "A due review, spaced so it sticks; never changes streaks"
+)
+
+
+def private_options(kind: PrivateKind, question: Question, seed: int) -> list[ShownOption]:
+    return option_order(question, f"{kind.name}-{seed}")
+
+
+def render_private_question(
+    *, kind: PrivateKind, question: Question, lesson: Lesson, seed: int, note: str | None = None
+) -> tuple[str, list[Block]]:
+    """A practice or review question for one person; the button values carry everything
+    needed to grade it, since such questions have no post row."""
+    options = private_options(kind, question, seed)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"Practice · {_title(question, lesson)}", HEADER_LIMIT))),
+        HeaderBlock(
+            text=PlainTextObject(text=clip(f"{kind.title} · {_title(question, lesson)}", HEADER_LIMIT))
+        ),
         SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
         SectionBlock(text=MarkdownTextObject(text=_options_text(options))),
         ActionsBlock(
-            block_id=f"practice-{question.id}-{seed}",
-            elements=_buttons(options, PRACTICE_ACTION_PREFIX, f"p:{question.id}:{seed}"),
+            block_id=f"{kind.name}-{question.id}-{seed}",
+            elements=_buttons(options, kind.action_prefix, f"{kind.value_tag}:{question.id}:{seed}"),
         ),
-        ContextBlock(
-            elements=[MarkdownTextObject(text="Practice counts toward lesson progress, never streaks")]
-        ),
+        ContextBlock(elements=[MarkdownTextObject(text=note or kind.note)]),
     ]
-    return f"Practice question: {escape(question.prompt)}", blocks
+    return f"{kind.title} question: {escape(question.prompt)}", blocks
+
+
+def parse_private_value(value: str, kind: PrivateKind) -> tuple[str, int, str] | None:
+    """(question id, seed, letter) from a practice or review button's value; None if it is not one."""
+    parts = value.split(":")
+    if (
+        len(parts) != 4
+        or parts[0] != kind.value_tag
+        or not parts[2].isdigit()
+        or len(parts[2]) > 12
+        or len(parts[3]) != 1
+    ):
+        return None
+    return parts[1], int(parts[2]), parts[3]

@@ -14,9 +14,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.reviews import due_line, memory_lines
 from bot.blocks.teams import TEAM_HELP
 from bot.blocks.text import period_label, plural
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport, Status
+from bot.domain.reviews import Memory
 from db.results import MIN_ANSWERS_FOR_ACCURACY
 
 MAX_LEADERBOARD_ROWS = 15
@@ -30,7 +32,9 @@ def lessons_text(lessons: list[LessonProgress]) -> str:
     return "\n".join(f"• {p.lesson}: {p.completed} / {p.total} completed" for p in lessons)
 
 
-def render_stats(report: StatsReport, *, channel_id: str, is_self: bool) -> tuple[str, list[Block]]:
+def render_stats(
+    report: StatsReport, *, memory: Memory | None = None, channel_id: str, is_self: bool
+) -> tuple[str, list[Block]]:
     s = report.stats
     who = "Your" if is_self else f"<@{s.user_id}>'s"
     summary = (
@@ -45,6 +49,8 @@ def render_stats(report: StatsReport, *, channel_id: str, is_self: bool) -> tupl
         _section(summary),
         _section(f"*Lesson progress*\n{lessons_text(report.lessons)}"),
     ]
+    if memory is not None:
+        blocks.append(_section(f"{due_line(memory)}\n{memory_lines(memory)}"))
     text = f"{who} stats: streak {s.current_streak}, {s.correct}/{s.answered} correct"
     return text, blocks
 
@@ -102,13 +108,17 @@ HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered w
 • `/leader-quiz leaderboard [accuracy] [week|month|all]` — this channel's ranking (default: this month);
   `accuracy` ranks by share right among people with at least 5 answers, fair to late joiners
 • `/leader-quiz lessons` — the lessons and your progress in each
+• `/leader-quiz review` — your due reviews, one at a time (spaced repetition: what you missed comes back)
+• `/leader-quiz remind on [HH:MM]` · `remind off` — at most one DM a day at your local time, when reviews
+  are due or a streak of 3+ is at risk (default 09:00)
 • `/leader-quiz help` — this message
 *Admins* (workspace admins and owners, and QUIZ_ADMINS):
 • `/leader-quiz schedule HH:MM ZONE DAYS` — e.g. `schedule 09:30 Europe/Berlin mon-fri`
   (DAYS: `mon-fri`, `daily`, `mon,wed,fri`)
 • `/leader-quiz schedule off` — stop daily questions here · `/leader-quiz schedule` — show it
 • `/leader-quiz post` — post today's question here now
-• `/leader-quiz status` — schedules, next post times and the current leader"""
+• `/leader-quiz status` — schedules, next post times and the current leader
+• `/leader-quiz insights [week|month|all]` — what the channel gets wrong: per question, per lesson"""
 
 
 def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:

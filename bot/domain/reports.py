@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.domain.reviews import Memory
 from db.results import RankedRow, StatsView
 
 
@@ -86,6 +87,7 @@ class HomeChannel:
 class HomeReport:
     channels: list[HomeChannel]
     lessons: list[LessonProgress]
+    memory: Memory | None = None  # due reviews and "remembered now"
 
 
 @dataclass(frozen=True)

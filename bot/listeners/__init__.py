@@ -8,6 +8,7 @@ from slack_bolt import App
 from bot.listeners import actions, commands, events
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
@@ -17,12 +18,15 @@ from bot.listeners.events.lifecycle import Lifecycle
 class Listeners:
     daily_answer: DailyAnswer
     practice_answer: PracticeAnswer
+    review_answer: ReviewAnswer
     leader_quiz: LeaderQuiz
     app_home: AppHomeOpened
     lifecycle: Lifecycle | None = None  # multi-workspace mode only
 
 
 def register_listeners(app: App, listeners: Listeners) -> None:
-    actions.register(app, daily=listeners.daily_answer, practice=listeners.practice_answer)
+    actions.register(
+        app, daily=listeners.daily_answer, practice=listeners.practice_answer, review=listeners.review_answer
+    )
     commands.register(app, leader_quiz=listeners.leader_quiz)
     events.register(app, home=listeners.app_home, lifecycle=listeners.lifecycle)

@@ -75,6 +75,14 @@ class Responder:
             team_id=team_id,
         )
 
+    def direct_message(self, client: WebClient, *, team_id: str, user_id: str, reply: Reply) -> None:
+        """A message in the person's DM with the app (posting to a user id opens it)."""
+        self.outbox.submit(
+            lambda: client.chat_postMessage(channel=user_id, **reply.payload()),
+            f"DM to {user_id}",
+            team_id=team_id,
+        )
+
     def publish_home(self, client: WebClient, *, team_id: str, user_id: str, view: dict) -> None:
         self.outbox.submit(
             lambda: client.views_publish(user_id=user_id, view=view),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.domain.reports import HomeChannel, HomeReport
 from bot.services.reports import Reports
+from bot.services.reviews import Reviews
 from db.engine import Database
 from db.periods import MONTH
 from db.queries.stats import user_channels, user_stats
@@ -12,9 +13,10 @@ from db.queries.teams import team_of
 
 
 class Home:
-    def __init__(self, *, db: Database, reports: Reports) -> None:
+    def __init__(self, *, db: Database, reports: Reports, reviews: Reviews) -> None:
         self.db = db
         self.reports = reports
+        self.reviews = reviews
 
     def report(self, *, team_id: str, user_id: str) -> HomeReport:
         with self.db.reading() as session:
@@ -42,4 +44,6 @@ class Home:
                 )
             )
         lessons = self.reports.lesson_progress(team_id=team_id, user_id=user_id)
-        return HomeReport(channels=channels, lessons=lessons)
+        return HomeReport(
+            channels=channels, lessons=lessons, memory=self.reviews.memory(team_id=team_id, user_id=user_id)
+        )

@@ -1,73 +1,114 @@
-"""Practice: a question for one person, graded privately (lesson progress only, never
-streaks or leaderboards). The order teaches: never-mastered questions first, then those
-the user got wrong longest ago (once a few days have passed), then the rest."""
+"""Practice and review: questions for one person, graded privately. Both count toward lesson
+progress and review the person's FSRS card; neither ever changes streaks or leaderboards.
+
+Practice picks by FSRS: due cards first (longest overdue first), then the lowest
+retrievability (a question never answered has none, so it comes before one half forgotten)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from bot.blocks.question import find_option, option_order, render_answer_result, render_practice_question
+from bot.blocks.question import (
+    PRACTICE,
+    PrivateKind,
+    ShownOption,
+    find_option,
+    parse_private_value,
+    private_options,
+    render_answer_result,
+    render_private_question,
+)
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.clock import Clock
 from content import Bank, Lesson, Question
+from db import spaced
 from db.engine import Database
-from db.models import QuestionHistory
-from db.queries.answers import question_history, record_history
+from db.queries import reviews as review_queries
+from db.queries.answers import record_private_answer
 from db.queries.stats import mastered_questions
-
-# A question answered wrong comes back in practice only after this long (spacing).
-WRONG_COMES_BACK_AFTER = dt.timedelta(days=3)
 
 
 def practice_order(
-    questions: Sequence[Question], history: dict[str, QuestionHistory], now: dt.datetime
+    questions: Sequence[Question], cards: dict[str, spaced.CardState], now: dt.datetime
 ) -> list[Question]:
-    """`questions` in the order practice should offer them."""
-    ripe = now - WRONG_COMES_BACK_AFTER
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    """`questions` in the order practice offers them (curriculum order breaks ties)."""
 
-    def key(item: tuple[int, Question]) -> tuple:
+    def key(item: tuple[int, Question]) -> tuple[int, float, int]:
         position, question = item
-        seen = history.get(question.id)
-        if seen is None:
-            return (0, 0, epoch, position)  # never tried, in curriculum order
-        wrong_recently = seen.last_wrong_at is not None and seen.last_wrong_at > ripe
-        if seen.correct_count == 0 and not wrong_recently:
-            return (0, 1, seen.last_wrong_at or epoch, position)  # never right, due again
-        if seen.last_wrong_at is not None and not wrong_recently:
-            return (1, 0, seen.last_wrong_at, position)  # wrong once, longest ago first
-        if seen.correct_count == 0:
-            return (2, 0, seen.last_wrong_at, position)  # never right, but just missed: spaced
-        return (3, 0, seen.last_answered_at, position)  # mastered: least recently seen first
+        card = cards.get(question.id)
+        if card is not None and spaced.is_due(card, now):
+            return (0, card.due.timestamp(), position)
+        return (1, spaced.retrievability(card, now) if card else 0.0, position)
 
     return [question for _, question in sorted(enumerate(questions), key=key)]
-
-
-def parse_practice_value(value: str) -> tuple[str, int, str] | None:
-    """A practice button's value `p:<question id>:<seed>:<letter>`; None if it is not one."""
-    parts = value.split(":")
-    if (
-        len(parts) != 4
-        or parts[0] != "p"
-        or not parts[2].isdigit()
-        or len(parts[2]) > 12
-        or len(parts[3]) != 1
-    ):
-        return None
-    return parts[1], int(parts[2]), parts[3]
 
 
 class UnknownLesson(LookupError):
     pass
 
 
-class Practice:
+@dataclass(frozen=True)
+class Graded:
+    """A private answer, graded and recorded."""
+
+    question: Question
+    lesson: Lesson
+    options: list[ShownOption]
+    chosen: ShownOption
+    done_in_lesson: int  # the lesson's questions ever answered correctly, this one included
+
+
+class PrivateAnswers:
+    """Grading practice and review clicks: the button value carries the question, the seed of
+    its option order and the letter chosen."""
+
     def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
         self.db = db
         self.bank = bank
         self.clock = clock
+
+    def grade(self, *, kind: PrivateKind, team_id: str, user_id: str, value: str) -> Graded | None:
+        parsed = parse_private_value(value, kind)
+        if parsed is None:
+            return None
+        question_id, seed, letter = parsed
+        question = self.bank.question(question_id)
+        if question is None:
+            return None
+        options = private_options(kind, question, seed)
+        chosen = find_option(options, letter)
+        if chosen is None:
+            return None
+        with self.db.writing() as session:
+            record_private_answer(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                question_id=question.id,
+                correct=chosen.correct,
+                now=self.clock.now(),
+                source=kind.name,
+            )
+            mastered = mastered_questions(session=session, team_id=team_id, user_id=user_id)
+        lesson = self.lesson_of(question)
+        done = sum(1 for q in lesson.questions if q.id in mastered)
+        return Graded(question=question, lesson=lesson, options=options, chosen=chosen, done_in_lesson=done)
+
+    def lesson_of(self, question: Question) -> Lesson:
+        lesson = self.bank.lesson(question.lesson_id)
+        assert lesson is not None  # every question of a loaded bank belongs to one of its lessons
+        return lesson
+
+
+class Practice:
+    def __init__(self, *, db: Database, bank: Bank, clock: Clock, answers: PrivateAnswers) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+        self.answers = answers
 
     def question(self, *, team_id: str, user_id: str, lesson_text: str = "") -> Reply:
         """The practice question this person should see next (in one lesson, if named);
@@ -79,45 +120,29 @@ class Practice:
                 raise UnknownLesson(lesson_text)
             questions = chosen.questions
         with self.db.reading() as session:
-            history = question_history(session=session, team_id=team_id, user_id=user_id)
-        question = practice_order(questions, history, self.clock.now())[0]
+            cards = review_queries.cards(session=session, team_id=team_id, user_id=user_id)
+        question = practice_order(questions, cards, self.clock.now())[0]
         return Reply(
-            *render_practice_question(
-                question=question, lesson=self._lesson(question), seed=secrets.randbelow(10**9)
+            *render_private_question(
+                kind=PRACTICE,
+                question=question,
+                lesson=self.answers.lesson_of(question),
+                seed=secrets.randbelow(10**9),
             )
         )
 
     def answer(self, *, team_id: str, user_id: str, value: str) -> Reply:
-        """Grade a practice click (its button value carries everything needed)."""
-        parsed = parse_practice_value(value)
-        if parsed is None:
+        """Grade a practice click."""
+        graded = self.answers.grade(kind=PRACTICE, team_id=team_id, user_id=user_id, value=value)
+        if graded is None:
             return NOT_AVAILABLE
-        question_id, seed, letter = parsed
-        question = self.bank.question(question_id)
-        if question is None:
-            return NOT_AVAILABLE
-        options = option_order(question, f"practice-{seed}")
-        chosen = find_option(options, letter)
-        if chosen is None:
-            return NOT_AVAILABLE
-        with self.db.writing() as session:
-            record_history(
-                session=session,
-                team_id=team_id,
-                user_id=user_id,
-                question_id=question.id,
-                correct=chosen.correct,
-                now=self.clock.now(),
-            )
-            mastered = mastered_questions(session=session, team_id=team_id, user_id=user_id)
-        lesson = self._lesson(question)
-        done = sum(1 for q in lesson.questions if q.id in mastered)
+        lesson = graded.lesson
         footer = (
-            f"📚 {lesson.title}: {done} / {len(lesson.questions)} completed · practice never changes streaks"
+            f"📚 {lesson.title}: {graded.done_in_lesson} / {len(lesson.questions)} completed · "
+            "practice never changes streaks"
         )
-        return Reply(*render_answer_result(question=question, options=options, chosen=chosen, footer=footer))
-
-    def _lesson(self, question: Question) -> Lesson:
-        lesson = self.bank.lesson(question.lesson_id)
-        assert lesson is not None  # every question of a loaded bank belongs to one of its lessons
-        return lesson
+        return Reply(
+            *render_answer_result(
+                question=graded.question, options=graded.options, chosen=graded.chosen, footer=footer
+            )
+        )

@@ -3,14 +3,16 @@ OAuth install (SLACK_SCOPES' default) and `leader-quiz doctor` are checked again
 
 from __future__ import annotations
 
-# slack_sdk method name -> the bot scopes it needs (any one of a set in `ANY_OF` suffices).
+# slack_sdk method name -> the bot scopes it needs.
 METHOD_SCOPES: dict[str, frozenset[str]] = {
     "auth_test": frozenset(),
     "chat_postMessage": frozenset({"chat:write"}),
     "chat_postEphemeral": frozenset({"chat:write"}),
     "chat_update": frozenset({"chat:write"}),
-    # Finding a posted message by its metadata after a crash, in public and private channels.
-    "conversations_history": frozenset({"channels:history", "groups:history"}),
+    # Finding a posted message by its metadata after a crash: public and private channels, and
+    # the reminder DMs.
+    "conversations_history": frozenset({"channels:history", "groups:history", "im:history"}),
+    "conversations_open": frozenset({"im:write"}),  # the DM channel a reminder goes to
     "users_info": frozenset({"users:read"}),
     "usergroups_users_list": frozenset({"usergroups:read"}),
     "views_publish": frozenset(),

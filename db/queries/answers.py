@@ -1,5 +1,5 @@
-"""Recording answers: the daily answer with its streak and totals in one transaction,
-and practice answers, which touch only the user's question history."""
+"""Recording answers: the daily answer with its streak, totals and review card in one
+transaction, and the question history every graded answer (daily, practice, review) adds to."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db import spaced
 from db.models import Answer, PeriodTotal, Post, QuestionHistory, UserStats, UTCDateTime
 from db.periods import MONTH, WEEK, month_start, week_start
+from db.queries import reviews
 from db.streaks import StreakState, apply_answer
 
 
@@ -219,6 +221,15 @@ def record_answer(
         correct=correct,
         now=now,
     )
+    reviews.review(
+        session=session,
+        team_id=post.team_id,
+        user_id=user_id,
+        question_id=post.question_id,
+        correct=correct,
+        now=now,
+        source=reviews.DAILY,
+    )
     return RecordedAnswer(current_streak=state.current, longest_streak=state.longest)
 
 
@@ -249,6 +260,32 @@ def record_history(
             "last_wrong_at": None if correct else now,
             "last_answered_at": now,
         },
+    )
+
+
+def record_private_answer(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    question_id: str,
+    correct: bool,
+    now: dt.datetime,
+    source: str,
+) -> spaced.CardState:
+    """A practice or review answer: lesson progress (the history) and the review card, never
+    streaks or leaderboards; the card's new state."""
+    record_history(
+        session=session, team_id=team_id, user_id=user_id, question_id=question_id, correct=correct, now=now
+    )
+    return reviews.review(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        question_id=question_id,
+        correct=correct,
+        now=now,
+        source=source,
     )
 
 

@@ -22,7 +22,7 @@ def _closed_after(days: list[dt.date], day: dt.date | None) -> int:
     return 0 if day is None else len(days) - bisect.bisect_right(days, day)
 
 
-def _effective_current_sql(latest_closed: list[dt.date]) -> ColumnElement:
+def effective_current_sql(latest_closed: list[dt.date]) -> ColumnElement:
     """The current streak as shown now, in SQL: a user who has missed `m` closed quiz days
     since their last answer keeps their streak only if they hold at least `m` freezes. With
     the channel's latest closed days c1 > c2 > c3, "missed at most k" is "last answer on or
@@ -109,7 +109,7 @@ def leaderboard(
             .group_by(Answer.user_id)
         )
     period = totals.subquery("period")
-    current = _effective_current_sql(
+    current = effective_current_sql(
         latest_closed_days(session=session, team_id=team_id, channel_id=channel_id, count=MAX_FREEZES + 1)
     )
     accuracy = period.c.correct * 1.0 / period.c.answered

@@ -648,6 +648,7 @@ class FakeSlack:
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
             "views.publish": self._views_publish,
@@ -773,6 +774,13 @@ class FakeSlack:
             "has_more": has_more,
             "response_metadata": {"next_cursor": str(offset + limit) if has_more else ""},
         }
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The app's DM with a person: channel D<user>."""
+        users = str(params.get("users", ""))
+        if not users or "," in users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": f"D{users}"}}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": params.get("channel"), "is_archived": False, "is_member": True}}

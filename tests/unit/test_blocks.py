@@ -9,11 +9,13 @@ import pytest
 
 from bot.blocks.question import (
     DAILY_ACTION_PREFIX,
+    PRACTICE,
+    REVIEW,
     correct_option,
     option_order,
     render_closed_question,
     render_daily_question,
-    render_practice_question,
+    render_private_question,
 )
 from bot.blocks.text import BUTTON_LIMIT, escape
 from content import Lesson, Option, Question, load_bank
@@ -116,8 +118,11 @@ def test_every_shipped_question_renders_within_slack_limits() -> None:
     for question in bank.questions:
         lesson = bank.lesson(question.lesson_id)
         assert lesson is not None
-        for render in (render_daily_question, render_practice_question):
-            kwargs = {"post_id": 11} if render is render_daily_question else {"seed": 11}
+        for render, kwargs in (
+            (render_daily_question, {"post_id": 11}),
+            (render_private_question, {"seed": 11, "kind": PRACTICE}),
+            (render_private_question, {"seed": 11, "kind": REVIEW}),
+        ):
             _, blocks = render(question=question, lesson=lesson, **kwargs)  # type: ignore[operator]
             rendered = as_dicts(blocks)
             labels = [element["text"]["text"] for element in buttons(rendered)]
@@ -220,6 +225,6 @@ def test_fallback_text_is_escaped_too(render: str) -> None:
     elif render == "closed":
         text, _ = render_closed_question(post_id=1, question=question, lesson=lesson, answered=0, correct=0)
     else:
-        text, _ = render_practice_question(question=question, lesson=lesson, seed=1)
+        text, _ = render_private_question(kind=PRACTICE, question=question, lesson=lesson, seed=1)
     assert "<" not in text and ">" not in text
     assert "&amp;" in text

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scheduler import FairPool
+from bot.services.fair_pool import FairPool
 
 
 def post_fairly(items, post, *, team_of, workers):  # type: ignore[no-untyped-def]

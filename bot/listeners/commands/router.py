@@ -17,12 +17,14 @@ from bot.blocks.reports import (
     render_status,
 )
 from bot.clock import Clock
-from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
 from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
+from bot.services.reminders import DEFAULT_TIME, Reminders
 from bot.services.reports import Reports
+from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from bot.services.teams import Teams
@@ -60,6 +62,8 @@ class CommandRouter:
         schedules: Schedules,
         posts: DailyPosts,
         teams: Teams,
+        reviews: Reviews,
+        reminders: Reminders,
         leads_here: Callable[[], bool],
     ) -> None:
         self.db = db
@@ -71,6 +75,8 @@ class CommandRouter:
         self.schedules = schedules
         self.posts = posts
         self.teams_service = teams
+        self.reviews = reviews
+        self.reminders = reminders
         self.leads_here = leads_here
         self._public: dict[str, Handler] = {
             "": self.practice,
@@ -80,6 +86,8 @@ class CommandRouter:
             "lessons": self.lessons,
             "help": self.help,
             "teams": self.teams,
+            "review": self.review,
+            "remind": self.remind,
         }
         self._admin: dict[str, Handler] = {
             "schedule": self.schedule,
@@ -125,7 +133,39 @@ class CommandRouter:
                 )
             target = match.group(1)
         report = self.reports.stats(team_id=call.team_id, channel_id=call.channel_id, user_id=target)
-        return Reply(*render_stats(report, channel_id=call.channel_id, is_self=target == call.user_id))
+        memory = self.reviews.memory(team_id=call.team_id, user_id=target)
+        return Reply(
+            *render_stats(report, memory=memory, channel_id=call.channel_id, is_self=target == call.user_id)
+        )
+
+    def review(self, call: Invocation) -> Reply:
+        return self.reviews.next_review(team_id=call.team_id, user_id=call.user_id)
+
+    def remind(self, call: Invocation) -> Reply:
+        words = [word.lower() for word in call.args]
+        if words == ["off"]:
+            removed = self.reminders.turn_off(team_id=call.team_id, user_id=call.user_id)
+            return Reply.plain(
+                "Reminders are off: no more direct messages." if removed else "You had no reminders on."
+            )
+        if not words or words[0] != "on" or len(words) > 2:
+            return Reply.plain(
+                "Usage: `/leader-quiz remind on [HH:MM]` (your local time, default 09:00) or `remind off`."
+            )
+        hour, minute = DEFAULT_TIME
+        if len(words) == 2:
+            try:
+                hour, minute = parse_time(words[1])
+            except ScheduleError as error:
+                return Reply.plain(f"Reminders were not changed: {error}.")
+        reminder = self.reminders.turn_on(
+            team_id=call.team_id, user_id=call.user_id, hour=hour, minute=minute
+        )
+        return Reply.plain(
+            f"Reminders are on: at most one direct message a day at *{hour:02d}:{minute:02d}* "
+            f"({reminder.timezone}, your Slack time zone), only when reviews are due or a streak "
+            "of 3 or more is at risk. `/leader-quiz remind off` stops them."
+        )
 
     def leaderboard(self, call: Invocation) -> Reply:
         words = [word.lower() for word in call.args]

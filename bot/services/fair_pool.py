@@ -1,4 +1,4 @@
-"""The posting threads, shared fairly by workspace: a free thread takes the next item of the
+"""Threads shared fairly by workspace (daily posts, reminder DMs): a free thread takes the next item of the
 workspace with the fewest items in flight (ties: the one served longest ago), so one slow or
 rate-limited workspace holds only its share of the threads while others wait, and a
 workspace alone gets them all. Every

@@ -22,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
-from bot.scheduler.fair import FairPool
+from bot.services.fair_pool import FairPool
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # the same minute go out in parallel, the workspaces sharing the threads fairly (FairPool).
 POST_WORKERS = 32
 HOUSEKEEPING_SECONDS = 3600.0
+REMINDER_SECONDS = 30.0  # a reminder DM goes out within this long of its minute
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class QuizScheduler:
         renew_seconds: float,
         sync_seconds: float,
         housekeeping: Callable[[], object] | None = None,
+        reminders: Callable[[leases.Fence], object] | None = None,
     ) -> None:
         self.db = db
         self.posts = posts
@@ -79,6 +81,7 @@ class QuizScheduler:
         self.database_ok = True
         self.pool = FairPool(POST_WORKERS)
         self.housekeeping = housekeeping
+        self.reminders = reminders
         self._housekept_at = -HOUSEKEEPING_SECONDS
 
     # -- leadership --------------------------------------------------------------------
@@ -178,6 +181,12 @@ class QuizScheduler:
             self._housekeep()
         return outcomes
 
+    def run_reminders(self) -> None:
+        """As leader: the reminder DMs whose local time has come (on their own pool)."""
+        fence = self.fence
+        if fence is not None and self.reminders is not None:
+            self.reminders(fence)
+
     def _housekeep(self) -> None:
         """The leader's hourly chores (purging workspaces past their retention window)."""
         if self.housekeeping is None:
@@ -198,6 +207,7 @@ class QuizScheduler:
                 "default": ThreadPoolExecutor(POST_WORKERS),
                 "lease": ThreadPoolExecutor(1),
                 "control": ThreadPoolExecutor(2),
+                "reminders": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
@@ -218,6 +228,15 @@ class QuizScheduler:
             next_run_time=now,
             replace_existing=True,
         )
+        if self.reminders is not None:
+            self._aps.add_job(
+                self._safe(self.run_reminders),
+                IntervalTrigger(seconds=REMINDER_SECONDS),
+                id="reminders",
+                executor="reminders",
+                next_run_time=now,
+                replace_existing=True,
+            )
         self._aps.start()
 
     def stop(self) -> None:

@@ -1,0 +1,258 @@
+"""Reminder DMs (`/leader-quiz remind on [HH:MM]` / `remind off`): at most one a day, at the
+person's chosen local time (their Slack time zone), listing their due reviews and naming a
+streak of 3 or more at risk when today's question is open and unanswered. Nothing is sent
+when there is nothing to say; a DM is claimed per (workspace, person, local day) through the
+same exactly-once delivery as daily posts, so it is never sent twice, across replicas and
+restarts; a person who never opted in has no reminder row and so never gets one.
+
+The leader runs this every minute on a thread pool of its own, so a wave of reminders never
+holds up the daily posts' threads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.blocks.reviews import render_reminder
+from bot.clock import Clock
+from bot.domain.reviews import ReminderContent, StreakAtRisk
+from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status
+from bot.services.fair_pool import FairPool
+from bot.slack.clients import SlackClients
+from content import Bank
+from db.engine import Database
+from db.models import Reminder, ReminderDM
+from db.queries import claims
+from db.queries import reminders as queries
+from db.queries import reviews as review_queries
+from db.queries.leases import Fence
+from db.queries.workspaces import uninstalled_teams
+
+logger = logging.getLogger(__name__)
+
+METADATA_EVENT = "leader_quiz_reminder"
+DEFAULT_TIME = (9, 0)
+BATCH = 500  # people per query
+LISTED = 5
+
+
+@dataclass(frozen=True)
+class Due:
+    team_id: str
+    user_id: str
+    local_day: dt.date
+    dm_channel_id: str | None
+
+
+def local_time(reminder: Reminder, now: dt.datetime) -> dt.datetime:
+    try:
+        zone = ZoneInfo(reminder.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone)
+
+
+def due_day(reminder: Reminder, now: dt.datetime) -> dt.date | None:
+    """The local day whose reminder is due now, if any: its time has come today, and the
+    reminder was set before that time (one set later starts tomorrow)."""
+    local = local_time(reminder, now)
+    at = local.replace(hour=reminder.hour, minute=reminder.minute, second=0, microsecond=0)
+    if local < at or reminder.updated_at > at:
+        return None
+    return local.date()
+
+
+class Reminders:
+    """Opt-ins, the minute's run, and the `Kind` of reminder DMs."""
+
+    model = ReminderDM
+    event_type = METADATA_EVENT
+    metadata_key = "reminder_id"
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bank: Bank,
+        clock: Clock,
+        clients: SlackClients,
+        delivery: ClaimedDelivery,
+        workers: int = 32,
+    ) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+        self.clients = clients
+        self.delivery = delivery
+        self.pool = FairPool(workers)
+        # What each claimed DM says, computed in bulk by the run (a resumed claim recomputes it).
+        self._content: dict[tuple[str, str, dt.date], ReminderContent] = {}
+        self._content_lock = threading.Lock()
+
+    # -- opting in and out ---------------------------------------------------------------
+    def turn_on(self, *, team_id: str, user_id: str, hour: int, minute: int) -> Reminder:
+        """Opt in at HH:MM in the person's Slack time zone (asked of `users.info`)."""
+        with self.db.writing() as session:
+            return queries.set_reminder(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                hour=hour,
+                minute=minute,
+                timezone=self._time_zone(team_id, user_id),
+                now=self.clock.now(),
+            )
+
+    def turn_off(self, *, team_id: str, user_id: str) -> bool:
+        with self.db.writing() as session:
+            return queries.remove_reminder(session=session, team_id=team_id, user_id=user_id)
+
+    def _time_zone(self, team_id: str, user_id: str) -> str:
+        client = self.clients.for_team(team_id)
+        try:
+            zone = str(client.users_info(user=user_id)["user"].get("tz") or "UTC") if client else "UTC"
+        except SlackApiError as error:
+            logger.warning(
+                "users.info for %s failed (%s): reminders in UTC", user_id, error.response.get("error")
+            )
+            return "UTC"
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return "UTC"
+        return zone
+
+    # -- the minute's run ----------------------------------------------------------------
+    def run_due(self, fence: Fence | None) -> list[Outcome[ReminderDM]]:
+        """As leader: send every reminder whose time has come today and that has something to
+        say; finish claims left unfinished."""
+        now = self.clock.now()
+        with self.db.reading() as session:
+            skip = uninstalled_teams(session=session)
+            due = [
+                Due(row.team_id, row.user_id, day, row.dm_channel_id)
+                for row in queries.all_reminders(session=session, skip_teams=skip)
+                if (day := due_day(row, now)) is not None
+            ]
+        due = self._unclaimed(due)
+        sending = self._worth_sending(due, now)
+        outcomes = self.pool.map(
+            sending, lambda item: self._send(item, fence), team_of=lambda item: item.team_id
+        )
+        outcomes.extend(self.delivery.resume_stale(self, fence))
+        return outcomes
+
+    def _unclaimed(self, due: list[Due]) -> list[Due]:
+        groups: dict[tuple[str, dt.date], list[Due]] = {}
+        for item in due:
+            groups.setdefault((item.team_id, item.local_day), []).append(item)
+        left: list[Due] = []
+        with self.db.reading() as session:
+            for (team_id, day), items in groups.items():
+                for start in range(0, len(items), BATCH):
+                    batch = items[start : start + BATCH]
+                    claimed = queries.claimed_for_day(
+                        session=session, team_id=team_id, local_day=day, user_ids=[i.user_id for i in batch]
+                    )
+                    left.extend(item for item in batch if item.user_id not in claimed)
+        return left
+
+    def _worth_sending(self, due: list[Due], now: dt.datetime) -> list[Due]:
+        by_team: dict[str, list[Due]] = {}
+        for item in due:
+            by_team.setdefault(item.team_id, []).append(item)
+        sending: list[Due] = []
+        with self.db.reading() as session:
+            for team_id, items in by_team.items():
+                for start in range(0, len(items), BATCH):
+                    batch = items[start : start + BATCH]
+                    users = [item.user_id for item in batch]
+                    counts = review_queries.due_counts(
+                        session=session, team_id=team_id, user_ids=users, now=now
+                    )
+                    risks = queries.streaks_at_risk(session=session, team_id=team_id, user_ids=users)
+                    for item in batch:
+                        content = self._content_for(session, item, counts.get(item.user_id, 0), risks, now)
+                        if content.worth_sending:
+                            with self._content_lock:
+                                self._content[(item.team_id, item.user_id, item.local_day)] = content
+                            sending.append(item)
+        return sending
+
+    def _content_for(
+        self, session: Session, item: Due, due: int, risks: dict[str, list[tuple[str, int]]], now: dt.datetime
+    ) -> ReminderContent:
+        first: list[str] = []
+        if due:
+            ids = review_queries.due_questions(
+                session=session, team_id=item.team_id, user_id=item.user_id, now=now, limit=LISTED
+            )
+            first = [question.prompt for question_id in ids if (question := self.bank.question(question_id))]
+        return ReminderContent(
+            due=due,
+            first_due=first,
+            at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks.get(item.user_id, [])],
+        )
+
+    def _send(self, item: Due, fence: Fence | None) -> Outcome[ReminderDM]:
+        channel = item.dm_channel_id or self._open_dm(item)
+        if channel is None:
+            return Outcome(Status.NO_TOKEN)
+        return self.delivery.deliver_new(
+            self,
+            key={"team_id": item.team_id, "user_id": item.user_id, "local_day": item.local_day},
+            values={"channel_id": channel},
+            fence=fence,
+        )
+
+    def _open_dm(self, item: Due) -> str | None:
+        """The app's DM channel with the person (`conversations.open`), remembered."""
+        client = self.clients.for_team(item.team_id)
+        if client is None:
+            return None
+        try:
+            channel = str(client.conversations_open(users=item.user_id)["channel"]["id"])
+        except SlackApiError as error:
+            logger.warning("cannot open a DM with %s: %s", item.user_id, error.response.get("error"))
+            return None
+        with self.db.writing() as session:
+            queries.remember_dm_channel(
+                session=session, team_id=item.team_id, user_id=item.user_id, channel_id=channel
+            )
+        return channel
+
+    # -- the Kind of reminder DMs --------------------------------------------------------
+    def message(self, row: ReminderDM) -> Message | None:
+        key = (row.team_id, row.user_id, row.local_day)
+        with self._content_lock:
+            content = self._content.pop(key, None)
+        if content is None:  # a resumed claim: say what is true now
+            now = self.clock.now()
+            item = Due(row.team_id, row.user_id, row.local_day, row.channel_id)
+            with self.db.reading() as session:
+                due = review_queries.due_count(
+                    session=session, team_id=row.team_id, user_id=row.user_id, now=now
+                )
+                risks = queries.streaks_at_risk(session=session, team_id=row.team_id, user_ids=[row.user_id])
+                content = self._content_for(session, item, due, risks, now)
+        if not content.worth_sending:
+            return None
+        text, blocks = render_reminder(content)
+        return Message(row.channel_id, text, [block.to_dict() for block in blocks])
+
+    def delivered(self, session: Session, row: ReminderDM, message_ts: str, now: dt.datetime) -> None:
+        claims.mark_delivered(session, ReminderDM, row_id=row.id, message_ts=message_ts, now=now)
+
+    def after_delivered(self, row: ReminderDM, marked: None) -> None:
+        logger.info("sent %s their reminder for %s", row.user_id, row.local_day)
+
+    def refused(self, session: Session, row: ReminderDM, code: str, now: dt.datetime) -> None:
+        # The DM channel refuses the bot (the person blocked it, or left): stop reminding them.
+        queries.remove_reminder(session=session, team_id=row.team_id, user_id=row.user_id)
+        logger.warning("reminder DM to %s refused (%s): their reminder is turned off", row.user_id, code)

@@ -1,0 +1,170 @@
+"""Review cards: every graded answer reviews the person's card for the question (in the
+answer's own transaction), and what is due, and what is remembered, is read from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db import spaced
+from db.models import ReviewCard, ReviewLog
+
+DAILY, PRACTICE, REVIEW = "daily", "practice", "review"
+
+
+def _state(row: ReviewCard) -> spaced.CardState:
+    return spaced.CardState(
+        state=row.state,
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due,
+        last_review=row.last_review,
+    )
+
+
+def _locked(session: Session, team_id: str, user_id: str, question_id: str) -> ReviewCard | None:
+    return session.execute(
+        select(ReviewCard)
+        .where(
+            ReviewCard.team_id == team_id,
+            ReviewCard.user_id == user_id,
+            ReviewCard.question_id == question_id,
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+
+
+def review(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    question_id: str,
+    correct: bool,
+    now: dt.datetime,
+    source: str,
+) -> spaced.CardState:
+    """Review the card (creating it on a first answer) and log the review; the new state."""
+    row = _locked(session, team_id, user_id, question_id)
+    if row is None:
+        fresh = spaced.review(None, correct=correct, now=now)
+        row = ReviewCard(
+            team_id=team_id,
+            user_id=user_id,
+            question_id=question_id,
+            **_columns(fresh),
+            reviews=1,
+            lapses=int(not correct),
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # the same person's other answer created it a moment ago
+            return review(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                question_id=question_id,
+                correct=correct,
+                now=now,
+                source=source,
+            )
+        state = fresh
+    else:
+        state = spaced.review(_state(row), correct=correct, now=now)
+        session.execute(
+            update(ReviewCard)
+            .where(ReviewCard.id == row.id)
+            .values(
+                **_columns(state), reviews=ReviewCard.reviews + 1, lapses=ReviewCard.lapses + int(not correct)
+            )
+        )
+    session.add(
+        ReviewLog(
+            card_id=row.id,
+            team_id=team_id,
+            user_id=user_id,
+            question_id=question_id,
+            rating=spaced.rating(correct).value,
+            source=source,
+            reviewed_at=now,
+        )
+    )
+    return state
+
+
+def _columns(state: spaced.CardState) -> dict:
+    return {
+        "state": state.state,
+        "step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
+        "due": state.due,
+        "last_review": state.last_review,
+    }
+
+
+def cards(*, session: Session, team_id: str, user_id: str) -> dict[str, spaced.CardState]:
+    """The person's cards, by question id."""
+    rows = session.execute(
+        select(ReviewCard).where(ReviewCard.team_id == team_id, ReviewCard.user_id == user_id)
+    ).scalars()
+    return {row.question_id: _state(row) for row in rows}
+
+
+def due_questions(
+    *, session: Session, team_id: str, user_id: str, now: dt.datetime, limit: int | None = None
+) -> list[str]:
+    """The person's due questions, longest overdue first."""
+    statement = (
+        select(ReviewCard.question_id)
+        .where(ReviewCard.team_id == team_id, ReviewCard.user_id == user_id, ReviewCard.due <= now)
+        .order_by(ReviewCard.due, ReviewCard.id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.execute(statement).scalars())
+
+
+def due_count(*, session: Session, team_id: str, user_id: str, now: dt.datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count(ReviewCard.id)).where(
+                ReviewCard.team_id == team_id, ReviewCard.user_id == user_id, ReviewCard.due <= now
+            )
+        ).scalar_one()
+    )
+
+
+def due_counts(
+    *, session: Session, team_id: str, user_ids: Iterable[str], now: dt.datetime
+) -> dict[str, int]:
+    """Due cards per person, for many people in one statement."""
+    users = list(user_ids)
+    if not users:
+        return {}
+    rows = session.execute(
+        select(ReviewCard.user_id, func.count(ReviewCard.id))
+        .where(ReviewCard.team_id == team_id, ReviewCard.user_id.in_(users), ReviewCard.due <= now)
+        .group_by(ReviewCard.user_id)
+    )
+    return {user: int(count) for user, count in rows}
+
+
+def team_cards(
+    *, session: Session, team_id: str, user_ids: Iterable[str]
+) -> list[tuple[str, str, spaced.CardState]]:
+    """(user, question, card) for a group of people (a channel's), for "remembered now"."""
+    users = list(user_ids)
+    if not users:
+        return []
+    rows = session.execute(
+        select(ReviewCard).where(ReviewCard.team_id == team_id, ReviewCard.user_id.in_(users))
+    ).scalars()
+    return [(row.user_id, row.question_id, _state(row)) for row in rows]

@@ -1,0 +1,84 @@
+"""Spaced review by FSRS (the `fsrs` package, as Anki uses it, with its default parameters and
+learning steps): every graded answer is a review of the person's card for that question,
+right = Good, wrong = Again (never Easy: with four options some right answers are guesses).
+
+The scheduling is fsrs's own; this module only maps a stored card to and from fsrs's `Card`
+and says what "remembered now" means here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fsrs import Card, Rating, Scheduler, State
+
+# fsrs's defaults: parameters, desired retention 0.9, learning steps 1 and 10 minutes,
+# relearning step 10 minutes, fuzzed intervals (so a team's reviews do not all fall on one day).
+SCHEDULER = Scheduler()
+REMEMBERED = 0.9  # "remembered now": retrievability at least this (SPEC §10)
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A person's card for one question, as stored."""
+
+    state: int  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: dt.datetime
+    last_review: dt.datetime | None
+
+    def to_fsrs(self) -> Card:
+        return Card(
+            card_id=0,
+            state=State(self.state),
+            step=self.step,
+            stability=self.stability,
+            difficulty=self.difficulty,
+            due=self.due,
+            last_review=self.last_review,
+        )
+
+    @classmethod
+    def from_fsrs(cls, card: Card) -> CardState:
+        return cls(
+            state=card.state.value,
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+        )
+
+
+def new_card(now: dt.datetime) -> CardState:
+    return CardState.from_fsrs(Card(card_id=0, due=now))
+
+
+def rating(correct: bool) -> Rating:
+    return Rating.Good if correct else Rating.Again
+
+
+def review(card: CardState | None, *, correct: bool, now: dt.datetime) -> CardState:
+    """The card after one graded answer at `now` (a first answer starts a new card)."""
+    current = card or new_card(now)
+    reviewed, _log = SCHEDULER.review_card(current.to_fsrs(), rating(correct), now.astimezone(dt.UTC))
+    return CardState.from_fsrs(reviewed)
+
+
+def retrievability(card: CardState, now: dt.datetime) -> float:
+    """fsrs's predicted chance of recalling the card at `now` (0 for a card never reviewed)."""
+    return SCHEDULER.get_card_retrievability(card.to_fsrs(), now.astimezone(dt.UTC))
+
+
+def remembered(card: CardState, now: dt.datetime) -> bool:
+    """Remembered now: retrievability at least 0.9, and out of (re)learning. fsrs counts
+    elapsed time in whole days, so a card missed minutes ago would still read 1.0; a card
+    in its learning or relearning steps is by definition not yet remembered."""
+    return card.state == State.Review.value and retrievability(card, now) >= REMEMBERED
+
+
+def is_due(card: CardState, now: dt.datetime) -> bool:
+    return card.due <= now
