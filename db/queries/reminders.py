@@ -50,7 +50,9 @@ def remember_dm_channel(*, session: Session, team_id: str, user_id: str, channel
         row.dm_channel_id = channel_id
 
 
-def claimed_for_day(*, session: Session, team_id: str, local_day: dt.date, user_ids: Iterable[str]) -> set[str]:
+def claimed_for_day(
+    *, session: Session, team_id: str, local_day: dt.date, user_ids: Iterable[str]
+) -> set[str]:
     """Of these people, those whose DM for that local day is already claimed (or sent)."""
     users = list(user_ids)
     if not users:
@@ -58,13 +60,17 @@ def claimed_for_day(*, session: Session, team_id: str, local_day: dt.date, user_
     return set(
         session.execute(
             select(ReminderDM.user_id).where(
-                ReminderDM.team_id == team_id, ReminderDM.local_day == local_day, ReminderDM.user_id.in_(users)
+                ReminderDM.team_id == team_id,
+                ReminderDM.local_day == local_day,
+                ReminderDM.user_id.in_(users),
             )
         ).scalars()
     )
 
 
-def streaks_at_risk(*, session: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+def streaks_at_risk(
+    *, session: Session, team_id: str, user_ids: Iterable[str]
+) -> dict[str, list[tuple[str, int]]]:
     """person -> [(channel, streak)] where their streak (freezes applied) is 3 or more and the
     channel's open question has no answer from them yet."""
     users = list(user_ids)

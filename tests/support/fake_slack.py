@@ -237,6 +237,7 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.admins: set[str] = set(admins)
         self.owners: set[str] = set(owners)
+        self.time_zones: dict[str, str] = {}  # user -> Slack time zone (users.info `tz`)
         self.usergroups: dict[str, list[str]] = {}
         # Multi-workspace mode (OAuth): the installs the "authorize" page will grant, in order,
         # and the tokens issued. With no token issued, any xoxb- token is accepted (one workspace).
@@ -802,7 +803,7 @@ class FakeSlack:
                 "is_bot": user == self.bot_user_id,
                 "is_admin": user in self.admins or is_owner,
                 "is_owner": is_owner,
-                "tz": "UTC",
+                "tz": self.time_zones.get(user, "UTC"),
                 "profile": {"display_name": user.lower(), "real_name": user},
             },
         }
