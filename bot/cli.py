@@ -225,6 +225,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_insights(args: argparse.Namespace) -> int:
+    """Per question: answered, share right first time, the most-chosen wrong option; per lesson:
+    the share of the channel's people's cards remembered now."""
+    runtime = _runtime(_offline_settings())
+    team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
+    report = runtime.insights.insights(team_id=team, channel_id=args.channel, period=args.period)
+    if args.json:
+        print(json.dumps(report.as_json()))
+        return EXIT_OK
+    if not report.questions:
+        print(f"no answers in {args.channel} ({args.period})")
+    for q in report.questions:
+        wrong = (
+            f"; most chosen wrong: {q.top_wrong_option!r} ({round(q.top_wrong_share * 100)}%)"
+            if q.top_wrong_option
+            else ""
+        )
+        print(
+            f"{q.question_id}: {q.answered} answered, {round(q.first_right_share * 100)}% right first time{wrong}"
+        )
+    for lesson in report.lessons:
+        if lesson.cards:
+            print(
+                f"  {lesson.lesson}: {round(lesson.remembered_share * 100)}% remembered now ({lesson.cards} cards)"
+            )
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from bot.services.status import read_status
 
@@ -378,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--summary", action="store_true", help="one row per person: totals, accuracy, streaks"
     )
     export.add_argument("--team", help="workspace id (default: from the channel's schedule or answers)")
+
+    insights = add("insights", cmd_insights, "what a channel gets wrong: per question and per lesson")
+    insights.add_argument("--channel", required=True)
+    insights.add_argument("--period", choices=("week", "month", "all"), default="month")
+    insights.add_argument("--team")
+    insights.add_argument("--json", action="store_true")
 
     status = add("status", cmd_status, "schedules, next post times and the current leader")
     status.add_argument("--json", action="store_true")

@@ -31,6 +31,7 @@ from bot.services.answering import Answering
 from bot.services.counts import CountRefresher
 from bot.services.delivery import ClaimedDelivery
 from bot.services.home import Home
+from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
 from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
@@ -131,6 +132,7 @@ class Runtime:
     practice: Practice
     reviews: Reviews
     reminders: Reminders
+    insights: InsightsService
     counts: CountRefresher
     teams: Teams
     admins: AdminChecker
@@ -173,7 +175,8 @@ def build_runtime(
     schedules = Schedules(db=db, clock=clock)
     reports = Reports(db=db, bank=bank, schedules=schedules)
     posts = DailyPosts(db=db, bank=bank, clients=clients, clock=clock, delivery=delivery, schedules=schedules)
-    recaps = SeasonRecaps(db=db, clock=clock, delivery=delivery)
+    insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
+    recaps = SeasonRecaps(db=db, bank=bank, clock=clock, delivery=delivery, insights=insights)
     counts = CountRefresher(
         outbox=outbox,
         db=db,
@@ -217,6 +220,7 @@ def build_runtime(
         teams=teams,
         reviews=reviews,
         reminders=reminders,
+        insights=insights,
         leads_here=scheduler.is_leader,
     )
     listeners = Listeners(
@@ -243,6 +247,7 @@ def build_runtime(
         practice=practice,
         reviews=reviews,
         reminders=reminders,
+        insights=insights,
         counts=counts,
         teams=teams,
         admins=admins,

@@ -57,11 +57,3 @@ def render_insights(insights: Insights) -> tuple[str, list[Block]]:
         )
     )
     return f"Insights ({label})", blocks
-
-
-def render_hardest(question_prompt: str, right_share: str, answer: str, explanation: str) -> SectionBlock:
-    """The month's hardest question, for the season recap."""
-    return _section(
-        f"*The month's hardest question* ({right_share} right)\n{escape(clip(question_prompt, 600))}\n"
-        f"*Answer:* {escape(answer)}\n{escape(clip(explanation, 1200))}"
-    )

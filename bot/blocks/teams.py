@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     Block,
@@ -15,11 +16,24 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.text import escape, plural
+from bot.blocks.text import clip, escape, percent, plural
 from db.results import RankedRow, TeamView
 from db.team_score import TeamStanding
 
 MAX_BOARD_ROWS = 15
+
+
+@dataclass(frozen=True)
+class Hardest:
+    """The month's question with the lowest share right on first answer."""
+
+    prompt: str
+    answer: str
+    explanation: str
+    answered: int
+    right: int
+
+
 RECAP_PEOPLE = 5
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
@@ -121,8 +135,10 @@ def render_season_recap(
     quiz_days: int,
     people: Sequence[RankedRow],
     teams: Sequence[TeamStanding],
+    hardest: Hardest | None = None,
 ) -> tuple[str, list[Block]]:
-    """Last month's top people and teams, posted in the channel once at the month's turn."""
+    """Last month's top people and teams, and its hardest question with the explanation,
+    posted in the channel once at the month's turn."""
     label = month.strftime("%B %Y")
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"🏁 {label} season recap")),
@@ -141,6 +157,14 @@ def render_season_recap(
     if teams:
         blocks.append(_section("*Teams*\n" + "\n".join(standing_line(row) for row in teams[:MAX_BOARD_ROWS])))
         blocks.append(_context(SCORE_RULE))
+    if hardest is not None:
+        blocks.append(
+            _section(
+                f"*The month's hardest question* ({percent(hardest.right, hardest.answered)} right first time)\n"
+                f"{escape(clip(hardest.prompt, 600))}\n*The answer:* {escape(hardest.answer)}\n"
+                f"{escape(clip(hardest.explanation, 1500))}"
+            )
+        )
     blocks.append(
         _context(
             "A new season starts now: `/leader-quiz leaderboard` and `/leader-quiz teams` show this month."

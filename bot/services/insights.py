@@ -3,6 +3,7 @@ and the most-chosen wrong option; per lesson, how much of it the channel's peopl
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from bot.clock import Clock
@@ -26,7 +27,9 @@ class InsightsService:
         start, end = self.reports.period(team_id=team_id, channel_id=channel_id, period=period)
         return self.between(team_id=team_id, channel_id=channel_id, period=period, start=start, end=end)
 
-    def between(self, *, team_id: str, channel_id: str, period: str, start, end) -> Insights:  # type: ignore[no-untyped-def]
+    def between(
+        self, *, team_id: str, channel_id: str, period: str, start: dt.date | None, end: dt.date | None
+    ) -> Insights:
         now = self.clock.now()
         with self.db.reading() as session:
             counts = queries.option_counts(

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.teams import RECAP_PEOPLE, render_season_recap
+from bot.blocks.teams import RECAP_PEOPLE, Hardest, render_season_recap
 from bot.clock import Clock
 from bot.services.delivery import ClaimedDelivery, Message, Status, flag_refused_schedule
+from bot.services.insights import InsightsService
+from content import Bank
 from db.engine import Database
 from db.models import CLAIMED, Schedule, SeasonPost
 from db.periods import MONTH, period_bounds, previous_month
@@ -62,10 +64,14 @@ class SeasonRecaps:
     event_type = METADATA_EVENT
     metadata_key = "season_post_id"
 
-    def __init__(self, *, db: Database, clock: Clock, delivery: ClaimedDelivery) -> None:
+    def __init__(
+        self, *, db: Database, bank: Bank, clock: Clock, delivery: ClaimedDelivery, insights: InsightsService
+    ) -> None:
         self.db = db
+        self.bank = bank
         self.clock = clock
         self.delivery = delivery
+        self.insights = insights
 
     # -- what is due -----------------------------------------------------------------------
     def due(self) -> list[_Due]:
@@ -134,9 +140,30 @@ class SeasonRecaps:
                 session=session, team_id=row.team_id, channel_id=row.channel_id, start=start, end=end
             )
         text, blocks = render_season_recap(
-            channel_id=row.channel_id, month=row.month, quiz_days=quiz_days, people=people, teams=teams
+            channel_id=row.channel_id,
+            month=row.month,
+            quiz_days=quiz_days,
+            people=people,
+            teams=teams,
+            hardest=self._hardest(row, start, end),
         )
         return Message(row.channel_id, text, [block.to_dict() for block in blocks])
+
+    def _hardest(self, row: SeasonPost, start: dt.date | None, end: dt.date | None) -> Hardest | None:
+        month = self.insights.between(
+            team_id=row.team_id, channel_id=row.channel_id, period=MONTH, start=start, end=end
+        )
+        found = month.hardest()
+        question = self.bank.question(found.question_id) if found else None
+        if found is None or question is None:
+            return None
+        return Hardest(
+            prompt=question.prompt,
+            answer=question.options[question.correct_index].text,
+            explanation=question.explanation,
+            answered=found.answered,
+            right=found.first_right,
+        )
 
     def delivered(self, session: Session, row: SeasonPost, message_ts: str, now: dt.datetime) -> None:
         claims.mark_delivered(session, SeasonPost, row_id=row.id, message_ts=message_ts, now=now)

@@ -17,6 +17,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT
+from content import load_bank
 from db.models import SeasonPost
 from db.queries import claims
 from db.queries import teams as team_queries
@@ -167,6 +168,10 @@ def test_recap_is_posted_once_at_month_start_even_with_two_replicas(
     # Teams: Owls 3 ÷ (1 × 3) = 1.00; Hawks 2 ÷ (2 × 3) = 0.33.
     assert "🥇 *Owls* — *1.00* correct per member per day" in text
     assert "🥈 *Hawks* — *0.33* correct per member per day · 2 members · turnout 67%" in text
+    # The hardest question: 2 September's (basics-3), 1 of 2 right; shown with its explanation.
+    hardest = load_bank().question("basics-3")
+    assert "The month's hardest question* (50% right first time)" in text
+    assert hardest.explanation[:60] in text
 
     # Later syncs post nothing more; August is never recapped.
     for minutes in (1, 30, 60 * 24):

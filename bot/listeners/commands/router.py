@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.blocks.insights import render_insights
 from bot.blocks.reply import Reply
 from bot.blocks.reports import (
     MAX_LEADERBOARD_ROWS,
@@ -20,6 +21,7 @@ from bot.clock import Clock
 from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
+from bot.services.insights import InsightsService
 from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
 from bot.services.reminders import DEFAULT_TIME, Reminders
@@ -64,6 +66,7 @@ class CommandRouter:
         teams: Teams,
         reviews: Reviews,
         reminders: Reminders,
+        insights: InsightsService,
         leads_here: Callable[[], bool],
     ) -> None:
         self.db = db
@@ -77,6 +80,7 @@ class CommandRouter:
         self.teams_service = teams
         self.reviews = reviews
         self.reminders = reminders
+        self.insights_service = insights
         self.leads_here = leads_here
         self._public: dict[str, Handler] = {
             "": self.practice,
@@ -94,6 +98,7 @@ class CommandRouter:
             "post": self.post,
             "status": self.status,
             "team": self.team,
+            "insights": self.insights,
         }
 
     def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
@@ -244,6 +249,15 @@ class CommandRouter:
             PostStatus.FAILED: "Slack did not take the question; it will be retried.",
         }
         return Reply.plain(messages.get(outcome.status, f"Not posted: {outcome.error}"))
+
+    def insights(self, call: Invocation) -> Reply:
+        period = call.args[0].lower() if call.args else MONTH
+        if period not in PERIODS or len(call.args) > 1:
+            return Reply.plain(f"`{' '.join(call.args)[:20]}` is not a period: use week, month or all.")
+        report = self.insights_service.insights(
+            team_id=call.team_id, channel_id=call.channel_id, period=period
+        )
+        return Reply(*render_insights(report))
 
     def status(self, call: Invocation) -> Reply:
         status = read_status(db=self.db, now=self.clock.now(), team_id=call.team_id)
