@@ -247,10 +247,18 @@ class QuizScheduler:
         self.release()
 
     def _kick_sync(self) -> None:
+        """Run the sync (and the reminders) now: this replica has just become the leader."""
         if self._aps is not None:
             self._aps.add_job(
                 self._safe(self.sync), id="schedule-sync-now", executor="control", replace_existing=True
             )
+            if self.reminders is not None:
+                self._aps.add_job(
+                    self._safe(self.run_reminders),
+                    id="reminders-now",
+                    executor="reminders",
+                    replace_existing=True,
+                )
 
     def _safe(
         self, job: Callable[[], object]

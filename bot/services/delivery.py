@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import time
 import urllib.error
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.services.fair_pool import FairPool
 from bot.slack.clients import CHANNEL_ERRORS, CLIENT_TIMEOUT_S, SlackClients
 from db.engine import Database
 from db.models import CLAIMED, ClaimedMessage
@@ -68,6 +69,10 @@ class Kind(Protocol[Row]):
     model: type[Row]  # the claim rows' table
     event_type: str  # the message metadata's event_type, naming the kind
     metadata_key: str  # the metadata payload's key whose value is the row id
+
+    def history_channel(self, row: Row) -> str | None:
+        """The conversation to look for an earlier attempt's message in (None: cannot tell)."""
+        ...
 
     def message(self, row: Row) -> Message | None:
         """The message for a claim, or None if there is nothing to send any more (the claim
@@ -124,11 +129,14 @@ def find_by_metadata(
 ) -> str | None:
     """The ts of a message Slack already accepted for `row`, posted between `since` and
     `until`; raises LookupFailed if Slack cannot say."""
+    channel = kind.history_channel(row)
+    if channel is None:
+        raise LookupFailed(f"no conversation to search for {kind.model.__tablename__} {row.id}")
     cursor: str | None = None
     for _ in range(HISTORY_PAGES):
         try:
             response = client.conversations_history(
-                channel=row.channel_id,
+                channel=channel,
                 oldest=f"{since.timestamp():.6f}",
                 latest=f"{until.timestamp():.6f}",
                 inclusive=True,
@@ -196,6 +204,47 @@ class ClaimedDelivery:
                 return Outcome(Status.IN_PROGRESS)
             return self.resume(kind, existing, fence)
         return self._deliver(kind, row, since=row.claimed_at, look_first=False)
+
+    def deliver_many(
+        self,
+        kind: Kind[Row],
+        items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+        *,
+        fence: Fence | None,
+        pool: FairPool,
+        chunk: int = 256,
+    ) -> list[Outcome[Row]]:
+        """Claim and deliver many messages of one kind (a wave of reminder DMs): each chunk is
+        claimed in one transaction, then delivered on the pool; a chunk is claimed only when
+        the previous one is done, so no claim waits long enough to look abandoned."""
+        outcomes: list[Outcome[Row]] = []
+        installed: dict[str, bool] = {}
+        for start in range(0, len(items), chunk):
+            batch = []
+            for key, values in items[start : start + chunk]:
+                team = str(key["team_id"])
+                if team not in installed:
+                    installed[team] = self.clients.for_team(team) is not None
+                if installed[team]:
+                    batch.append((key, values))
+                else:
+                    outcomes.append(Outcome(Status.NO_TOKEN))
+            try:
+                with self.db.writing() as session:
+                    rows, taken = claims.claim_many(
+                        session, kind.model, items=batch, fence=fence, now=self.clock.now()
+                    )
+            except claims.StaleFence as error:
+                return [*outcomes, Outcome(Status.NOT_LEADER, error=str(error))]
+            outcomes.extend(Outcome(Status.IN_PROGRESS) for _ in taken)  # another pass has them
+            outcomes.extend(
+                pool.map(
+                    rows,
+                    lambda row: self._deliver(kind, row, since=row.claimed_at, look_first=False),
+                    team_of=lambda row: row.team_id,
+                )
+            )
+        return outcomes
 
     def resume(self, kind: Kind[Row], row: Row, fence: Fence | None) -> Outcome[Row]:
         """Finish a claim: nothing to do once delivered; a fresh claim is left to its claimer;

@@ -152,6 +152,9 @@ class DailyPosts:
         for post_id in closed:
             self.reveal(post_id)
 
+    def history_channel(self, row: Post) -> str | None:
+        return row.channel_id
+
     def refused(self, session: Session, row: Post, code: str, now: dt.datetime) -> None:
         flag_refused_schedule(session, row, code, now)
 

@@ -171,5 +171,8 @@ class SeasonRecaps:
     def after_delivered(self, row: SeasonPost, marked: None) -> None:
         logger.info("posted the %s recap to %s", f"{row.month:%Y-%m}", row.channel_id)
 
+    def history_channel(self, row: SeasonPost) -> str | None:
+        return row.channel_id
+
     def refused(self, session: Session, row: SeasonPost, code: str, now: dt.datetime) -> None:
         flag_refused_schedule(session, row, code, now)

@@ -142,10 +142,24 @@ class Reminders:
             ]
         due = self._unclaimed(due)
         sending = self._worth_sending(due, now)
-        outcomes = self.pool.map(
-            sending, lambda item: self._send(item, fence), team_of=lambda item: item.team_id
+        # Posting to the person's user id puts the message in the app's DM with them: no
+        # conversations.open call for each DM (only a crash-recovery lookup needs the DM's id).
+        outcomes = self.delivery.deliver_many(
+            self,
+            [
+                (
+                    {"team_id": item.team_id, "user_id": item.user_id, "local_day": item.local_day},
+                    {"channel_id": item.dm_channel_id or item.user_id},
+                )
+                for item in sending
+            ],
+            fence=fence,
+            pool=self.pool,
         )
         outcomes.extend(self.delivery.resume_stale(self, fence))
+        if outcomes:
+            sent = sum(1 for outcome in outcomes if outcome.status is Status.DELIVERED)
+            logger.info("reminders: %d sent, %d not sent", sent, len(outcomes) - sent)
         return outcomes
 
     def _unclaimed(self, due: list[Due]) -> list[Due]:
@@ -176,54 +190,47 @@ class Reminders:
                     counts = review_queries.due_counts(
                         session=session, team_id=team_id, user_ids=users, now=now
                     )
+                    first = review_queries.first_due(
+                        session=session, team_id=team_id, user_ids=users, now=now, per_user=LISTED
+                    )
                     risks = queries.streaks_at_risk(session=session, team_id=team_id, user_ids=users)
                     for item in batch:
-                        content = self._content_for(session, item, counts.get(item.user_id, 0), risks, now)
+                        content = self._say(
+                            counts.get(item.user_id, 0),
+                            first.get(item.user_id, []),
+                            risks.get(item.user_id, []),
+                        )
                         if content.worth_sending:
                             with self._content_lock:
                                 self._content[(item.team_id, item.user_id, item.local_day)] = content
                             sending.append(item)
         return sending
 
-    def _content_for(
-        self, session: Session, item: Due, due: int, risks: dict[str, list[tuple[str, int]]], now: dt.datetime
-    ) -> ReminderContent:
-        first: list[str] = []
-        if due:
-            ids = review_queries.due_questions(
-                session=session, team_id=item.team_id, user_id=item.user_id, now=now, limit=LISTED
-            )
-            first = [question.prompt for question_id in ids if (question := self.bank.question(question_id))]
+    def _say(self, due: int, first: list[str], risks: list[tuple[str, int]]) -> ReminderContent:
         return ReminderContent(
             due=due,
-            first_due=first,
-            at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks.get(item.user_id, [])],
+            first_due=[
+                question.prompt for question_id in first if (question := self.bank.question(question_id))
+            ],
+            at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks],
         )
 
-    def _send(self, item: Due, fence: Fence | None) -> Outcome[ReminderDM]:
-        channel = item.dm_channel_id or self._open_dm(item)
-        if channel is None:
-            return Outcome(Status.NO_TOKEN)
-        return self.delivery.deliver_new(
-            self,
-            key={"team_id": item.team_id, "user_id": item.user_id, "local_day": item.local_day},
-            values={"channel_id": channel},
-            fence=fence,
-        )
-
-    def _open_dm(self, item: Due) -> str | None:
-        """The app's DM channel with the person (`conversations.open`), remembered."""
-        client = self.clients.for_team(item.team_id)
+    def history_channel(self, row: ReminderDM) -> str | None:
+        """The app's DM with the person (`conversations.open`, remembered): a DM claimed to
+        the person's user id is looked for there."""
+        if row.channel_id.startswith("D"):
+            return row.channel_id
+        client = self.clients.for_team(row.team_id)
         if client is None:
             return None
         try:
-            channel = str(client.conversations_open(users=item.user_id)["channel"]["id"])
+            channel = str(client.conversations_open(users=row.user_id)["channel"]["id"])
         except SlackApiError as error:
-            logger.warning("cannot open a DM with %s: %s", item.user_id, error.response.get("error"))
+            logger.warning("cannot open a DM with %s: %s", row.user_id, error.response.get("error"))
             return None
         with self.db.writing() as session:
             queries.remember_dm_channel(
-                session=session, team_id=item.team_id, user_id=item.user_id, channel_id=channel
+                session=session, team_id=row.team_id, user_id=row.user_id, channel_id=channel
             )
         return channel
 
@@ -234,13 +241,16 @@ class Reminders:
             content = self._content.pop(key, None)
         if content is None:  # a resumed claim: say what is true now
             now = self.clock.now()
-            item = Due(row.team_id, row.user_id, row.local_day, row.channel_id)
+            users = [row.user_id]
             with self.db.reading() as session:
                 due = review_queries.due_count(
                     session=session, team_id=row.team_id, user_id=row.user_id, now=now
                 )
-                risks = queries.streaks_at_risk(session=session, team_id=row.team_id, user_ids=[row.user_id])
-                content = self._content_for(session, item, due, risks, now)
+                first = review_queries.first_due(
+                    session=session, team_id=row.team_id, user_ids=users, now=now, per_user=LISTED
+                )
+                risks = queries.streaks_at_risk(session=session, team_id=row.team_id, user_ids=users)
+            content = self._say(due, first.get(row.user_id, []), risks.get(row.user_id, []))
         if not content.worth_sending:
             return None
         text, blocks = render_reminder(content)
@@ -250,7 +260,7 @@ class Reminders:
         claims.mark_delivered(session, ReminderDM, row_id=row.id, message_ts=message_ts, now=now)
 
     def after_delivered(self, row: ReminderDM, marked: None) -> None:
-        logger.info("sent %s their reminder for %s", row.user_id, row.local_day)
+        logger.debug("sent %s their reminder for %s", row.user_id, row.local_day)
 
     def refused(self, session: Session, row: ReminderDM, code: str, now: dt.datetime) -> None:
         # The DM channel refuses the bot (the person blocked it, or left): stop reminding them.

@@ -10,11 +10,12 @@ is taken over once it is stale; `holds` lets a claimer notice it was taken over.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import CLAIMED, ClaimedMessage
@@ -52,25 +53,59 @@ def claim(
     fence: Fence | None,
     now: dt.datetime,
 ) -> Row:
-    """Write the claim row (its unique `key` plus `values`) before Slack is called."""
-    _require_fence(session, fence, now)
-    if find(session, model, key) is not None:
+    """Write the claim row (its unique `key` plus `values`) before Slack is called: one
+    INSERT ... ON CONFLICT DO NOTHING on the table's unique key, so a second claim (even a
+    stale leader's racing this one) inserts nothing. The row comes back detached."""
+    rows, taken = claim_many(session, model, items=[(key, values)], fence=fence, now=now)
+    if taken:
         raise AlreadyClaimed(f"{model.__tablename__} {dict(key)} is already claimed")
-    row = model(
-        **key,
-        **values,
-        status=CLAIMED,
-        fencing_token=fence.token if fence else None,
-        claimed_by=fence.holder if fence else None,
-        claimed_at=now,
+    return rows[0]
+
+
+def claim_many(
+    session: Session,
+    model: type[Row],
+    *,
+    items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    fence: Fence | None,
+    now: dt.datetime,
+) -> tuple[list[Row], list[Mapping[str, Any]]]:
+    """Claim many rows in one transaction under one fence check: the rows claimed (detached),
+    and the keys someone had claimed already."""
+    _require_fence(session, fence, now)
+    claimed: list[Row] = []
+    taken: list[Mapping[str, Any]] = []
+    for key, values in items:
+        columns = {
+            **key,
+            **values,
+            "status": CLAIMED,
+            "fencing_token": fence.token if fence else None,
+            "claimed_by": fence.holder if fence else None,
+            "claimed_at": now,
+        }
+        statement = _insert_claim(session.get_bind().dialect.name, model, tuple(columns), tuple(key))
+        row_id = session.execute(statement, columns).scalar()
+        if row_id is None:
+            taken.append(key)
+        else:
+            claimed.append(model(id=row_id, **columns))
+    return claimed, taken
+
+
+@functools.cache
+def _insert_claim(
+    dialect: str, model: type[ClaimedMessage], columns: tuple[str, ...], key: tuple[str, ...]
+) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per table and shape
+    (a statement built per claim costs more CPU than the database's work)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(model)
+        .values({name: bindparam(name, type_=model.__table__.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(model.id)
     )
-    session.add(row)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise AlreadyClaimed(f"{model.__tablename__} {dict(key)} is already claimed") from None
-    return row
 
 
 def retake(

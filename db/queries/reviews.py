@@ -132,6 +132,34 @@ def due_questions(
     return list(session.execute(statement).scalars())
 
 
+def first_due(
+    *, session: Session, team_id: str, user_ids: Iterable[str], now: dt.datetime, per_user: int
+) -> dict[str, list[str]]:
+    """Each person's first `per_user` due questions (longest overdue first), in one statement."""
+    users = list(user_ids)
+    if not users:
+        return {}
+    ranked = (
+        select(
+            ReviewCard.user_id,
+            ReviewCard.question_id,
+            func.row_number()
+            .over(partition_by=ReviewCard.user_id, order_by=(ReviewCard.due, ReviewCard.id))
+            .label("place"),
+        )
+        .where(ReviewCard.team_id == team_id, ReviewCard.user_id.in_(users), ReviewCard.due <= now)
+        .subquery()
+    )
+    found: dict[str, list[str]] = {}
+    for user, question in session.execute(
+        select(ranked.c.user_id, ranked.c.question_id)
+        .where(ranked.c.place <= per_user)
+        .order_by(ranked.c.user_id, ranked.c.place)
+    ):
+        found.setdefault(user, []).append(question)
+    return found
+
+
 def due_count(*, session: Session, team_id: str, user_id: str, now: dt.datetime) -> int:
     return int(
         session.execute(

@@ -78,7 +78,14 @@ def home_of(slack: SlackSender, fake: FakeSlack, user: str) -> str:
 
 
 def reminders_to(fake: FakeSlack, user: str) -> list:
-    return [c for c in fake.calls("chat.postMessage") if c.ok and c.params.get("channel") == f"D{user}"]
+    """The reminder DMs sent to a person (posted to their user id, or to their DM channel)."""
+    return [
+        c
+        for c in fake.calls("chat.postMessage")
+        if c.ok
+        and c.params.get("channel") in (user, f"D{user}")
+        and (c.params.get("metadata") or {}).get("event_type") == "leader_quiz_reminder"
+    ]
 
 
 def run_reminders(replicas: list[InProcessApp]) -> None:

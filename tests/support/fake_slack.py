@@ -689,6 +689,8 @@ class FakeSlack:
         channel = params.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if str(channel)[:1] in ("U", "W"):  # posting to a person: Slack puts it in the app's DM with them
+            channel = f"D{channel}"
         message: dict[str, Any] = {
             "type": "message",
             "ts": self._next_ts(),
