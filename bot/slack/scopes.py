@@ -11,6 +11,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat_update": frozenset({"chat:write"}),
     # Finding a posted message by its metadata after a crash, in public and private channels.
     "conversations_history": frozenset({"channels:history", "groups:history"}),
+    # `leader-quiz doctor`: is the bot still in each scheduled channel, is it archived.
+    "conversations_info": frozenset({"channels:read", "groups:read"}),
     "users_info": frozenset({"users:read"}),
     "usergroups_users_list": frozenset({"usergroups:read"}),
     "views_publish": frozenset(),
