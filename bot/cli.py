@@ -244,6 +244,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the configuration against Slack and the database; exit 1 when a check fails."""
+    from bot.domain.doctor import Check, DoctorReport
+
+    try:
+        settings = load_settings(require_signing_secret=False)  # the doctor checks it itself
+    except ConfigError as error:
+        fix = "set it in the environment or in .env (README 'Configuration')"
+        report = DoctorReport((Check("configuration", False, str(error), fix),))
+    else:
+        from bot.runtime import build_doctor
+
+        doctor = build_doctor(settings)
+        try:
+            report = doctor.run(team=args.team)
+        finally:
+            doctor.db.dispose()
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else "\n".join(report.lines()))
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -375,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = add("status", cmd_status, "schedules, next post times and the current leader")
     status.add_argument("--json", action="store_true")
+
+    doctor = add("doctor", cmd_doctor, "check the configuration against Slack and the database")
+    doctor.add_argument("--team", help="multi-workspace mode: check this workspace's installation only")
+    doctor.add_argument("--json", action="store_true")
 
     content = add("content", cmd_content_check, "question bank tools")
     content.add_argument("action", choices=("check",))
