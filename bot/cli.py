@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -80,8 +81,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as error:
         return _fail(str(error), EXIT_USAGE)
-    configure_logging(settings.log_level, settings.secrets())
-    print(f"leader-quiz: {settings.mode_line()}", file=sys.stderr, flush=True)
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
+    if settings.log_format == "json":  # the log holds JSON lines only
+        logging.getLogger("bot.cli").info("leader-quiz: %s", settings.mode_line())
+    else:
+        print(f"leader-quiz: {settings.mode_line()}", file=sys.stderr, flush=True)
     try:
         settings.load_bank()
     except ContentError as error:
