@@ -333,6 +333,30 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the SQLite database, safe while `serve` runs; for PostgreSQL, the
+    pg_dump command to run instead (exit 2)."""
+    from pathlib import Path
+
+    from db.backup import BackupError, backup_sqlite, pg_dump_command
+    from db.engine import is_sqlite
+
+    url, target = _database_url(), Path(args.to)
+    if not is_sqlite(url):
+        print(pg_dump_command(url, target))
+        return _fail(
+            "backup copies SQLite databases; for PostgreSQL run the pg_dump command above "
+            "(README 'Backups'; the password comes from PGPASSWORD or ~/.pgpass)",
+            EXIT_USAGE,
+        )
+    try:
+        made = backup_sqlite(url, target, force=args.force)
+    except (BackupError, OSError) as error:
+        return _fail(f"no backup made: {error}")
+    print(f"backed up {made.source} to {made.target} ({made.pages} pages, {made.size} bytes, integrity ok)")
+    return EXIT_OK
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from db.migrate import current_revision, upgrade
 
@@ -412,6 +436,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge = add("purge", cmd_purge, "delete all data of a workspace (after it uninstalled the app)")
     purge.add_argument("--team", required=True)
     purge.add_argument("--force", action="store_true", help="purge even a workspace still installed")
+
+    backup = add("backup", cmd_backup, "copy the SQLite database safely, even while serve runs")
+    backup.add_argument("--to", required=True, metavar="FILE", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     add("keygen", cmd_keygen, "print a new TOKEN_ENCRYPTION_KEY")
     tokens = add("tokens", cmd_tokens, "stored workspace tokens (multi-workspace mode)")
