@@ -17,6 +17,7 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -35,6 +36,7 @@ from db.queries.schedules import list_schedules
 
 INVITE_FIX = "invite the bot: /invite @leader-quiz"
 SCOPES_HEADER = "x-oauth-scopes"
+DOCTOR_TIMEOUT_S = 10
 
 
 class Doctor:
@@ -210,8 +212,8 @@ class Doctor:
     ) -> list[Check]:
         """One workspace: its token, its scopes, then each scheduled channel."""
         where = f" in {team}" if team else ""
-        client = self.clients.for_team(team)
-        if client is None:
+        found = self.clients.for_team(team)
+        if found is None:
             return [
                 Check(
                     f"token{where}",
@@ -220,6 +222,7 @@ class Doctor:
                     "install it there: open https://<your host>/slack/install (Add to Slack)",
                 )
             ]
+        client = _asking_once(found)
         try:
             auth = client.auth_test()
         except SlackApiError as error:
@@ -357,6 +360,20 @@ class Doctor:
             True,
             f"{spec.describe()}; next post {local:%a %Y-%m-%d %H:%M} {spec.timezone} ({_utc(next_at)})",
         )
+
+
+def _asking_once(client: WebClient) -> WebClient:
+    """The workspace's client (its token, its API URL), without the half minute of backoff the
+    app's clients spend on a connection error: a person is waiting for the answer."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=DOCTOR_TIMEOUT_S,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ],
+    )
 
 
 def _utc(when: dt.datetime | None) -> str:

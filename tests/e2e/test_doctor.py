@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from db.migrate import current_revision, head_revision, upgrade
 from tests.support.databases import DatabaseFactory
 from tests.support.fake_slack import APP_SCOPES, FakeSlack
 from tests.support.installs import add_to_slack, multi_env
-from tests.support.servers import InProcessApp
+from tests.support.servers import InProcessApp, free_port
 
 TEAM = "T0001"
 
@@ -161,12 +162,17 @@ def test_the_signing_secret_is_needed_in_http_mode_only(env: dict[str, str]) -> 
     assert code == 0 and by_name(report)["signing secret"]["detail"].startswith("not needed in Socket Mode")
 
 
-def test_a_bad_token_and_a_bad_configuration(env: dict[str, str], fake_slack: FakeSlack) -> None:
+def test_a_bad_token_no_slack_and_a_bad_configuration(env: dict[str, str], fake_slack: FakeSlack) -> None:
     fake_slack.fail_next("auth.test", error="invalid_auth")
     code, report = doctor_json(env)
     token = by_name(report)["token"]
     assert code == 1 and token["detail"] == "Slack refused the token: invalid_auth"
     assert "SLACK_BOT_TOKEN" in token["fix"]
+    started = time.monotonic()
+    code, report = doctor_json({**env, "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"})
+    token = by_name(report)["token"]
+    assert code == 1 and token["detail"].startswith("cannot reach Slack at http://127.0.0.1:")
+    assert time.monotonic() - started < 20  # not the app's half minute of connection retries
     done = doctor({**env, "SLACK_BOT_TOKEN": "not-a-token"})
     assert done.returncode == 1 and done.stdout.startswith("✗ configuration: SLACK_BOT_TOKEN must be")
     assert "not-a-token" not in done.stdout
