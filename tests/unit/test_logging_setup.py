@@ -3,6 +3,7 @@ text format (the default) and in LOG_FORMAT=json, one object per line with the r
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import io
 import json
@@ -18,6 +19,7 @@ from bot.logging_setup import (
     ContextExecutor,
     RedactSecrets,
     bind_log_context,
+    current_log_context,
     log_context,
     make_handler,
 )
@@ -181,3 +183,35 @@ def test_the_text_format_is_unchanged() -> None:
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING bot: calling with \[redacted\]", line
     ), line
+
+
+def test_the_bolt_middleware_names_each_request_and_forgets_the_last() -> None:
+    from slack_bolt import BoltContext
+
+    from bot.app import _log_fields
+
+    seen: list[dict[str, str]] = []
+
+    def request(*, socket_mode: bool, **ids: str | None) -> None:
+        context = BoltContext(
+            {"team_id": ids.get("team"), "channel_id": ids.get("channel"), "user_id": ids["user"]}
+        )
+        _log_fields(socket_mode=socket_mode)(context, lambda: seen.append(dict(current_log_context())))
+
+    def socket_mode_thread() -> None:  # one worker thread, two requests, nothing resets between
+        request(socket_mode=True, team="T1", channel="C1", user="U1")
+        request(socket_mode=True, team="T1", user="U2")
+
+    def http_request() -> None:
+        with log_context(request_id="front-id"):  # bot/web.py's
+            request(socket_mode=False, team="T2", channel="C2", user="U3")
+        seen.append(dict(current_log_context()))
+
+    contextvars.copy_context().run(socket_mode_thread)
+    contextvars.copy_context().run(http_request)
+    first, second, http, after = seen
+    assert {k: first[k] for k in ("team", "channel", "user")} == {"team": "T1", "channel": "C1", "user": "U1"}
+    assert "channel" not in second and second["user"] == "U2"  # not the last request's channel
+    assert len(first["request_id"]) == 16 and second["request_id"] != first["request_id"]
+    assert http == {"request_id": "front-id", "team": "T2", "channel": "C2", "user": "U3"}
+    assert after == {}  # the HTTP request's end drops what the middleware bound
