@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 BUSY_TIMEOUT_S = 30
 
@@ -82,8 +82,16 @@ def _copy(source: Path, destination: Path) -> int:
 def libpq_url(url: str) -> str:
     """The DATABASE_URL as pg_dump and pg_restore take it: no SQLAlchemy driver, no password
     (they read it from PGPASSWORD or ~/.pgpass)."""
-    parsed = make_url(url).set(drivername="postgresql", password=None)
-    return parsed.render_as_string(hide_password=False)
+    parsed = make_url(url)
+    bare = URL.create(  # (`URL.set(password=None)` would keep the password: None means unchanged)
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def pg_dump_command(url: str, target: Path) -> str:
