@@ -8,11 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
+# The pinned dependencies first (hash-checked; scripts/lock writes the file), in their own
+# layer, so a change to the code does not reinstall them.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY content ./content
 COPY db ./db
-RUN pip install '.[postgres]' \
+RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 quiz \
     && mkdir /data && chown quiz /data
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import uuid
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.listeners import Listeners, register_listeners
+from bot.logging_setup import ContextExecutor, bind_log_context
 
 LISTENER_THREADS = 16
 
@@ -44,8 +46,25 @@ def create_app(
         # is acked first and runs as a lazy listener.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # Lazy listeners run in the request's log context (its id, team, channel, user).
+        listener_executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.bolt"),
     )
+    app.use(_log_fields(socket_mode=settings.socket_mode))
     register_listeners(app, listeners)
     return app
+
+
+def _log_fields(*, socket_mode: bool) -> Callable[..., None]:
+    """Middleware naming each request's workspace, channel and person in its log lines. Bolt
+    runs listeners after the middleware returns, so the fields are bound, not scoped: an HTTP
+    request's end (bot/web.py) drops them; a Socket Mode request replaces the last one's, id too."""
+
+    def bind(context: BoltContext, next_: Callable[[], None]) -> None:
+        fields = {"team": context.team_id, "channel": context.channel_id, "user": context.user_id}
+        if socket_mode:
+            fields["request_id"] = uuid.uuid4().hex[:16]
+        bind_log_context(**fields)
+        next_()
+
+    return bind

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -80,8 +81,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as error:
         return _fail(str(error), EXIT_USAGE)
-    configure_logging(settings.log_level, settings.secrets())
-    print(f"leader-quiz: {settings.mode_line()}", file=sys.stderr, flush=True)
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
+    if settings.log_format == "json":  # the log holds JSON lines only
+        logging.getLogger("bot.cli").info("leader-quiz: %s", settings.mode_line())
+    else:
+        print(f"leader-quiz: {settings.mode_line()}", file=sys.stderr, flush=True)
     try:
         settings.load_bank()
     except ContentError as error:
@@ -272,6 +276,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the configuration against Slack and the database; exit 1 when a check fails."""
+    from bot.domain.doctor import Check, DoctorReport
+
+    try:
+        settings = load_settings(require_signing_secret=False)  # the doctor checks it itself
+    except ConfigError as error:
+        fix = "set it in the environment or in .env (README 'Configuration')"
+        report = DoctorReport((Check("configuration", False, str(error), fix),))
+    else:
+        from bot.runtime import build_doctor
+
+        doctor = build_doctor(settings)
+        try:
+            report = doctor.run(team=args.team)
+        finally:
+            doctor.db.dispose()
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else "\n".join(report.lines()))
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -339,6 +364,30 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(f"re-encrypted {count} rows with the first key; the other keys can now be removed")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the SQLite database, safe while `serve` runs; for PostgreSQL, the
+    pg_dump command to run instead (exit 2)."""
+    from pathlib import Path
+
+    from db.backup import BackupError, backup_sqlite, pg_dump_command
+    from db.engine import is_sqlite
+
+    url, target = _database_url(), Path(args.to)
+    if not is_sqlite(url):
+        print(pg_dump_command(url, target))
+        return _fail(
+            "backup copies SQLite databases; for PostgreSQL run the pg_dump command above "
+            "(README 'Backups'; the password comes from PGPASSWORD or ~/.pgpass)",
+            EXIT_USAGE,
+        )
+    try:
+        made = backup_sqlite(url, target, force=args.force)
+    except (BackupError, OSError) as error:
+        return _fail(f"no backup made: {error}")
+    print(f"backed up {made.source} to {made.target} ({made.pages} pages, {made.size} bytes, integrity ok)")
     return EXIT_OK
 
 
@@ -416,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = add("status", cmd_status, "schedules, next post times and the current leader")
     status.add_argument("--json", action="store_true")
 
+    doctor = add("doctor", cmd_doctor, "check the configuration against Slack and the database")
+    doctor.add_argument("--team", help="multi-workspace mode: check this workspace's installation only")
+    doctor.add_argument("--json", action="store_true")
+
     content = add("content", cmd_content_check, "question bank tools")
     content.add_argument("action", choices=("check",))
     content.add_argument("--path", help="a lessons folder to check instead of the shipped bank")
@@ -423,6 +476,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge = add("purge", cmd_purge, "delete all data of a workspace (after it uninstalled the app)")
     purge.add_argument("--team", required=True)
     purge.add_argument("--force", action="store_true", help="purge even a workspace still installed")
+
+    backup = add("backup", cmd_backup, "copy the SQLite database safely, even while serve runs")
+    backup.add_argument("--to", required=True, metavar="FILE", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     add("keygen", cmd_keygen, "print a new TOKEN_ENCRYPTION_KEY")
     tokens = add("tokens", cmd_tokens, "stored workspace tokens (multi-workspace mode)")

@@ -48,6 +48,7 @@ class Settings:
     http_threads: int = 16
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line (bot.logging_setup)
     content_dir: str = ""  # a lessons folder replacing the shipped bank
     # Multi-workspace mode (SPEC §9): the OAuth app's credentials, the scopes an install asks
     # for, the keys that encrypt stored tokens (the first encrypts, all decrypt), and how long
@@ -213,6 +214,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
     renew = _float(env, "LEASE_RENEW_SECONDS", min(5.0, lease / 3), 0.1)
     if renew >= lease:
         raise ConfigError(f"LEASE_RENEW_SECONDS ({renew}) must be shorter than LEASE_SECONDS ({lease})")
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {env.get('LOG_FORMAT', '').strip()!r}")
     return Settings(
         **multi,
         uninstall_retention_days=int(_float(env, "UNINSTALL_RETENTION_DAYS", 30, 0)),
@@ -232,5 +236,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
         http_threads=int(_float(env, "HTTP_THREADS", 16, 1)),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        log_format=log_format,
         content_dir=env.get("CONTENT_DIR", "").strip(),
     )

@@ -51,6 +51,7 @@ from db.engine import Database
 from db.token_cipher import TokenCipher
 
 if TYPE_CHECKING:
+    from bot.services.doctor import Doctor
     from db.installations import EncryptedInstallationStore
 
 
@@ -285,3 +286,20 @@ def build_web_app(runtime: Runtime) -> SlackWebApp:
         max_body_bytes=settings.max_body_bytes,
         health=health,
     )
+
+
+def build_doctor(settings: Settings, *, clock: Clock | None = None) -> Doctor:
+    """`leader-quiz doctor`'s parts: the database and each workspace's client, found as `serve`
+    finds them, with nothing started and nothing migrated; the bank is loaded by the check
+    itself, so an invalid one is reported rather than raised."""
+    from bot.services.doctor import Doctor
+
+    clock = clock or SystemClock()
+    db = Database(settings.database_url, pool_size=2)
+    installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
+    clients: SlackClients = (
+        InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url)
+        if installs is not None
+        else StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
+    )
+    return Doctor(settings=settings, db=db, clients=clients, load_bank=settings.load_bank, now=clock.now)

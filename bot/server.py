@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
 
 from bot.config import Settings
 
@@ -30,6 +31,17 @@ def build_wsgi(settings: Settings) -> tuple[Any, Any]:
         handler.connect()
         logger.info("connected to Slack in Socket Mode")
     return wsgi, runtime
+
+
+class RootLogs(GunicornLogger):
+    """gunicorn's own lines go through the root handler (LOG_FORMAT=json: JSON like the rest,
+    and redacted), instead of its text handler on stderr."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.handlers.clear()
+            log.propagate = True
 
 
 class QuizServer(BaseApplication):
@@ -57,6 +69,8 @@ class QuizServer(BaseApplication):
             # Replicas on one host must not fight over gunicorn's control socket (gunicorn 24+).
             "control_socket_disable": True,
         }
+        if s.log_format == "json":
+            config["logger_class"] = RootLogs
         for key, value in config.items():
             if key in self.cfg.settings:
                 self.cfg.set(key, value)

@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
@@ -16,6 +17,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot.logging_setup import log_context
 from db.engine import Database
 from db.queries.leases import Fence
 
@@ -170,6 +172,11 @@ class SlackWebApp:
         self.health = health
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        # Every log line of the request carries its id (team, channel, user: bot.app's middleware).
+        with log_context(request_id=uuid.uuid4().hex[:16]):
+            return self._route(environ, start_response)
+
+    def _route(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         try:

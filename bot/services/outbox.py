@@ -6,10 +6,12 @@ workspace the app was uninstalled from since is dropped unsent."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+
+from bot.logging_setup import ContextExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,8 @@ class Outbox:
     ) -> None:
         # Whether the app is (still) installed in a workspace; asked before every attempt.
         self._installed = installed
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
+        # Calls run (and log) in the context of the request that queued them.
+        self._executor = ContextExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._later_delays = later_delays
         self._lock = threading.Lock()
         self._pending = 0
@@ -74,7 +77,7 @@ class Outbox:
                 return
             self._executor.submit(self._run, call, what, attempt, team_id)
 
-        timer = threading.Timer(delay, fire)
+        timer = threading.Timer(delay, contextvars.copy_context().run, args=(fire,))
         timer.daemon = True
         with self._lock:
             self._timers.add(timer)

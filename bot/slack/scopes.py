@@ -13,6 +13,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     # the reminder DMs.
     "conversations_history": frozenset({"channels:history", "groups:history", "im:history"}),
     "conversations_open": frozenset({"im:write"}),  # the DM channel a reminder goes to
+    # `leader-quiz doctor`: is the bot still in each scheduled channel, is it archived.
+    "conversations_info": frozenset({"channels:read", "groups:read"}),
     "users_info": frozenset({"users:read"}),
     "usergroups_users_list": frozenset({"usergroups:read"}),
     "views_publish": frozenset(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -16,6 +18,7 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.slack.scopes import METHOD_SCOPES, required_scopes
+from tests.support.databases import backend
 from tests.support.servers import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,12 +94,94 @@ def test_installed_serve_becomes_healthy(installed: Path, tmp_path: Path, env: d
 def test_dockerfile_installs_and_runs_the_same_way() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.1\d-slim", dockerfile, re.M)
-    assert "pip install '.[postgres]'" in dockerfile
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert 'CMD ["leader-quiz", "serve"]' in dockerfile
     for copied in ("bot", "content", "db", "pyproject.toml"):
         assert re.search(rf"^COPY .*\b{copied}\b", dockerfile, re.M)
+
+
+def dockerfile_build_steps() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions up to `USER` (the build), continuation lines joined."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    steps = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        instruction, _, rest = line.strip().partition(" ")
+        if instruction == "USER":
+            break
+        steps.append((instruction, rest.strip()))
+    return steps
+
+
+def build_like_the_dockerfile(venv: Path, context: Path) -> list[list[str]]:
+    """Replay the Dockerfile's COPY and `pip install` steps into `context` (its WORKDIR) with
+    the venv's pip; the pip commands it ran."""
+    ran = []
+    for instruction, rest in dockerfile_build_steps():
+        if instruction == "COPY":
+            *sources, destination = shlex.split(rest)
+            into = context / destination
+            for source in sources:
+                origin, target = ROOT / source, (into / source if destination.endswith("/") else into)
+                if origin.is_dir():
+                    shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(origin, target)
+        elif instruction == "RUN":
+            for command in rest.split("&&"):
+                words = shlex.split(command)
+                if words[:2] == ["pip", "install"]:
+                    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *words[2:]]
+                    done = subprocess.run(pip, cwd=context, capture_output=True, text=True, timeout=600)
+                    assert done.returncode == 0, f"{command.strip()} failed:\n{done.stderr[-3000:]}"
+                    ran.append(words)
+    return ran
+
+
+def _normalised(pin: str) -> str:
+    """`Foo_Bar==1.0` and `foo-bar==1.0` name the same release."""
+    return re.sub(r"[-_.]+", "-", pin.lower())
+
+
+@pytest.mark.skipif(backend() == "postgresql", reason="no database involved: the SQLite run covers it")
+def test_the_dockerfile_installs_from_the_lock(tmp_path: Path) -> None:
+    """A fresh venv built with the Dockerfile's own pip commands: the hash-checked lock, then the
+    app without dependencies. Everything installed is pinned by the lock, and the app runs."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    context = tmp_path / "app"
+    context.mkdir()
+    ran = build_like_the_dockerfile(venv, context)
+    assert ran == [
+        ["pip", "install", "--require-hashes", "-r", "requirements.lock"],
+        ["pip", "install", "--no-deps", "."],
+    ]
+    python = str(venv / "bin" / "python")
+    broken = subprocess.run([python, "-m", "pip", "check"], capture_output=True, text=True)
+    assert broken.returncode == 0, broken.stdout  # every dependency of every package is there
+    frozen = subprocess.run(
+        [python, "-m", "pip", "freeze", "--exclude", "leader-quiz"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+==[^\s;]+)", (ROOT / "requirements.lock").read_text(), re.M)
+    installed = {_normalised(pin) for pin in frozen.split()}
+    unpinned = installed - {_normalised(pin) for pin in pinned}
+    assert installed and not unpinned, f"installed but not in requirements.lock: {sorted(unpinned)}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    checked = subprocess.run(
+        [str(venv / "bin" / "leader-quiz"), "content", "check"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and re.search(r"ok: \d+ lessons, \d+ questions", checked.stdout)
+    imported = subprocess.run([python, "-c", "import fsrs, prometheus_client, psycopg"], cwd=elsewhere)
+    assert imported.returncode == 0
 
 
 WEB_API_CALL = re.compile(r"\.((?:auth|chat|conversations|users|usergroups|views|team|oauth)_[A-Za-z_]+)\(")

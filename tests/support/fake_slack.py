@@ -36,6 +36,17 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 __all__ = ["Call", "FakeSlack"]
 
 BOT_ID = "B0001"
+# The bot scopes manifest.yaml asks for: what a token of an app created from it is granted.
+APP_SCOPES = (
+    "chat:write",
+    "commands",
+    "users:read",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "usergroups:read",
+)
 
 
 @dataclass
@@ -95,6 +106,7 @@ class _Token:
     org: bool
     bot_user_id: str
     expires_at: float | None  # time.time() when it stops working (token rotation)
+    scopes: tuple[str, ...] = APP_SCOPES  # granted at install
     revoked: bool = False
 
 
@@ -239,6 +251,10 @@ class FakeSlack:
         self.owners: set[str] = set(owners)
         self.time_zones: dict[str, str] = {}  # user -> Slack time zone (users.info `tz`)
         self.usergroups: dict[str, list[str]] = {}
+        # What `x-oauth-scopes` says a plain xoxb- token was granted (remove one to test a
+        # missing scope), and per-channel `conversations.info` answers (set_channel).
+        self.token_scopes: tuple[str, ...] = APP_SCOPES
+        self._channels: dict[str, dict[str, Any]] = {}
         # Multi-workspace mode (OAuth): the installs the "authorize" page will grant, in order,
         # and the tokens issued. With no token issued, any xoxb- token is accepted (one workspace).
         self.client_id = "1111.2222"
@@ -359,7 +375,7 @@ class FakeSlack:
     # this Retry-After, as a slow or a rate-limited workspace would be.
     workspace_delays: dict[str, float]
     ratelimited_workspaces: dict[str, int]
-    granted_scopes: tuple[str, ...] = ("chat:write", "commands", "users:read", "channels:history")
+    granted_scopes: tuple[str, ...] = APP_SCOPES  # what an OAuth install grants
     refreshed_expires_in = 43200  # Slack's rotating tokens last 12 hours
 
     def prepare_install(
@@ -395,6 +411,14 @@ class FakeSlack:
                     enterprise_id and issued.enterprise_id == enterprise_id
                 ):
                     issued.revoked = True
+
+    def set_channel(
+        self, channel: str, *, is_member: bool = True, is_archived: bool = False, exists: bool = True
+    ) -> None:
+        """How `conversations.info` describes a channel: the bot left it (`is_member=False`), it
+        was archived, or it is gone (`exists=False`: `channel_not_found`)."""
+        with self._lock:
+            self._channels[channel] = {"is_member": is_member, "is_archived": is_archived, "exists": exists}
 
     # ------------------------------------------------------------------ fault injection
 
@@ -482,6 +506,9 @@ class FakeSlack:
                 body = self._dispatch(method, path, params, headers)
                 if method.startswith("http:"):
                     status = 404
+                scopes = self._scopes_of(method, headers)
+                if scopes is not None:
+                    extra_headers["x-oauth-scopes"] = ",".join(scopes)
             call.status = 0 if reset else status
             call.response = None if reset else body
         if isinstance(body, str):
@@ -540,6 +567,17 @@ class FakeSlack:
         handler = self._methods().get(method)
         return handler(params) if handler is not None else {"ok": True}
 
+    def _scopes_of(self, method: str, headers: dict[str, str]) -> tuple[str, ...] | None:
+        """The scopes Slack names in `x-oauth-scopes`: those of the token, if the fake accepts it."""
+        if method in ("response_url", "oauth.v2.access") or method.startswith("http:"):
+            return None
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth.removeprefix("Bearer ")
+        if self._tokens:
+            issued = self._tokens.get(token)
+            return None if issued is None or issued.revoked else issued.scopes
+        return self.token_scopes if token.startswith(("xoxb-", "xoxe.xoxb-")) else None
+
     def _workspace_of(self, headers: dict[str, str]) -> str | None:
         """The workspace (or organisation) whose issued token the request carries."""
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
@@ -561,7 +599,7 @@ class FakeSlack:
         redirect = self.redirect_url or ""
         return 302, "", f"{redirect}?code={quote(code)}&state={quote(str(params.get('state', '')))}"
 
-    def _issue(self, install: _Install) -> tuple[str, str | None]:
+    def _issue(self, install: _Install, scopes: tuple[str, ...] | None = None) -> tuple[str, str | None]:
         self._issued += 1
         owner = install.enterprise_id if install.org else install.team_id
         prefix = "xoxe.xoxb-" if install.rotation else "xoxb-"
@@ -572,6 +610,7 @@ class FakeSlack:
             org=install.org,
             bot_user_id=f"UBOT{owner}",
             expires_at=time.time() + install.expires_in if install.rotation else None,
+            scopes=tuple(self.granted_scopes) if scopes is None else scopes,
         )
         refresh = None
         if install.rotation:
@@ -598,7 +637,7 @@ class FakeSlack:
             install = _Install(
                 before.team_id, before.enterprise_id, before.org, True, "U0", self.refreshed_expires_in
             )
-            token, refresh = self._issue(install)
+            token, refresh = self._issue(install, before.scopes)  # a refresh keeps the grant
             return {
                 "ok": True,
                 "token_type": "bot",
@@ -786,7 +825,17 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": f"D{users}"}}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": {"id": params.get("channel"), "is_archived": False, "is_member": True}}
+        state = self._channels.get(str(params.get("channel", "")), {})
+        if not state.get("exists", True):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": params.get("channel"),
+                "is_archived": state.get("is_archived", False),
+                "is_member": state.get("is_member", True),
+            },
+        }
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = params.get("user")

@@ -244,3 +244,29 @@ def test_reset_forgets_calls_faults_and_messages(fake: FakeSlack) -> None:
     fake.reset()
     assert fake.calls() == [] and fake.messages("C1") == []
     assert web.chat_postMessage(channel="C1", text="again")["ok"] is True
+
+
+def test_every_call_names_the_tokens_scopes_in_a_header(fake: FakeSlack) -> None:
+    web = client(fake)
+    scopes = web.auth_test().headers["x-oauth-scopes"].split(",")
+    assert "usergroups:read" in scopes and "chat:write" in scopes
+    fake.token_scopes = ("chat:write", "commands")
+    assert web.conversations_info(channel="C1").headers["x-oauth-scopes"] == "chat:write,commands"
+    refused = WebClient(base_url=fake.api_url, token=None, retry_handlers=[])
+    with pytest.raises(SlackApiError) as error:
+        refused.auth_test()
+    assert "x-oauth-scopes" not in error.value.response.headers  # not authed: no scopes
+
+
+def test_channels_can_be_left_archived_or_gone(fake: FakeSlack) -> None:
+    web = client(fake)
+    fake.set_channel("CLEFT", is_member=False)
+    fake.set_channel("COLD", is_archived=True)
+    fake.set_channel("CGONE", exists=False)
+    assert web.conversations_info(channel="CLEFT")["channel"]["is_member"] is False
+    old = web.conversations_info(channel="COLD")["channel"]
+    assert (old["is_archived"], old["is_member"]) == (True, True)
+    with pytest.raises(SlackApiError) as error:
+        web.conversations_info(channel="CGONE")
+    assert error.value.response["error"] == "channel_not_found"
+    assert web.conversations_info(channel="COTHER")["channel"]["is_member"] is True
