@@ -134,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     from tests.support.servers import ServeProcess, app_env
 
     checks = Checks()
-    wall_minus_mono = time.time() - time.monotonic()
     with FakeSlack() as fake, temporary_database(args.db) as url, tempfile.TemporaryDirectory() as folder:
         now = dt.datetime.now(dt.UTC)
         at = now.replace(second=0, microsecond=0)  # the minute that has just begun

@@ -46,6 +46,8 @@ APP_SCOPES = (
     "channels:read",
     "groups:read",
     "usergroups:read",
+    "im:write",
+    "im:history",
 )
 
 
