@@ -297,6 +297,36 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAIL
 
 
+def cmd_content(args: argparse.Namespace) -> int:
+    return cmd_content_reports(args) if args.action == "reports" else cmd_content_check(args)
+
+
+def cmd_content_reports(args: argparse.Namespace) -> int:
+    """Players' open reports of problems with questions (every workspace's, or --team's);
+    `--resolve N` marks one resolved."""
+    runtime = _runtime(_offline_settings())
+    try:
+        if args.resolve is not None:
+            if not runtime.feedback.resolve(team_id=args.team, report_id=args.resolve, by="cli"):
+                return _fail(f"there is no open report #{args.resolve}")
+            print(f"report #{args.resolve} resolved")
+            return EXIT_OK
+        reports = runtime.feedback.open(team_id=args.team)
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps({"reports": [report.as_json() for report in reports]}))
+        return EXIT_OK
+    if not reports:
+        print("no open reports")
+    for report in reports:
+        chosen = f" (chose: {report.chosen})" if report.chosen else ""
+        print(
+            f"#{report.id} {report.question_id} from {report.user_id} in {report.team_id}{chosen}: {report.note}"
+        )
+    return EXIT_OK
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -469,9 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--team", help="multi-workspace mode: check this workspace's installation only")
     doctor.add_argument("--json", action="store_true")
 
-    content = add("content", cmd_content_check, "question bank tools")
-    content.add_argument("action", choices=("check",))
-    content.add_argument("--path", help="a lessons folder to check instead of the shipped bank")
+    content = add("content", cmd_content, "question bank tools: check the bank, read players' reports")
+    content.add_argument("action", choices=("check", "reports"))
+    content.add_argument("--path", help="check: a lessons folder to check instead of the shipped bank")
+    content.add_argument("--team", help="reports: one workspace's only")
+    content.add_argument("--resolve", type=int, metavar="N", help="reports: mark report N resolved")
+    content.add_argument("--json", action="store_true", help="reports: as JSON")
 
     purge = add("purge", cmd_purge, "delete all data of a workspace (after it uninstalled the app)")
     purge.add_argument("--team", required=True)

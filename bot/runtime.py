@@ -19,17 +19,20 @@ from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
 from bot.listeners.respond import Responder
+from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
 from bot.services.answering import Answering
 from bot.services.counts import CountRefresher
 from bot.services.delivery import ClaimedDelivery
+from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
@@ -134,6 +137,7 @@ class Runtime:
     reviews: Reviews
     reminders: Reminders
     insights: InsightsService
+    feedback: Feedback
     counts: CountRefresher
     teams: Teams
     admins: AdminChecker
@@ -209,6 +213,7 @@ def build_runtime(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
     responder = Responder(outbox)
+    feedback = Feedback(db=db, bank=bank, clock=clock)
     router = CommandRouter(
         db=db,
         bank=bank,
@@ -222,12 +227,15 @@ def build_runtime(
         reviews=reviews,
         reminders=reminders,
         insights=insights,
+        feedback=feedback,
         leads_here=scheduler.is_leader,
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, responder=responder),
         practice_answer=PracticeAnswer(practice=practice, responder=responder),
         review_answer=ReviewAnswer(reviews=reviews, responder=responder),
+        report_problem=ReportProblem(feedback=feedback, bank=bank, admins=admins, responder=responder),
+        report_submission=ReportSubmission(feedback=feedback),
         leader_quiz=LeaderQuiz(router=router, responder=responder),
         app_home=AppHomeOpened(home=Home(db=db, reports=reports, reviews=reviews), responder=responder),
         lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
@@ -249,6 +257,7 @@ def build_runtime(
         reviews=reviews,
         reminders=reminders,
         insights=insights,
+        feedback=feedback,
         counts=counts,
         teams=teams,
         admins=admins,

@@ -323,3 +323,22 @@ class ReminderDM(ClaimedMessage, Base):
 
     user_id: Mapped[str] = mapped_column(String(32))
     local_day: Mapped[dt.date] = mapped_column(Date)
+
+
+class QuestionReport(Base):
+    """A player's report of a problem with a question (from the private reply or the reveal):
+    what they chose and what they wrote. It never touches anyone's score."""
+
+    __tablename__ = "question_reports"
+    __table_args__ = (Index("ix_question_reports_open", "team_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    question_id: Mapped[str] = mapped_column(String(64))
+    option_index: Mapped[int | None] = mapped_column(Integer, default=None)  # the option they chose, in the file
+    note: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    resolved_by: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.feedback import report_button
 from bot.blocks.text import BUTTON_LIMIT, HEADER_LIMIT, LETTERS, clip, escape, percent, plural
 from content import Lesson, Question
 
@@ -126,7 +127,8 @@ def render_closed_question(
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"*Answer: {right.letter}. {escape(right.text)}*\n{escape(question.explanation)}"
-            )
+            ),
+            accessory=report_button(question.id, None),
         ),
         ContextBlock(elements=[MarkdownTextObject(text=summary)]),
     ]
@@ -152,7 +154,12 @@ def render_answer_result(
         )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=verdict)),
-        SectionBlock(text=MarkdownTextObject(text=escape(question.explanation))),
+        # The report button sits beside the explanation: the one place a doubt about the
+        # question arises, and not an actions block (a reply's only buttons stay the next review's).
+        SectionBlock(
+            text=MarkdownTextObject(text=escape(question.explanation)),
+            accessory=report_button(question.id, chosen.index),
+        ),
         ContextBlock(elements=[MarkdownTextObject(text=footer)]),
     ]
     text = "Correct!" if chosen.correct else f"Not quite: the answer is {right.letter}. {escape(right.text)}"

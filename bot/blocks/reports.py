@@ -118,7 +118,8 @@ HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered w
 • `/leader-quiz schedule off` — stop daily questions here · `/leader-quiz schedule` — show it
 • `/leader-quiz post` — post today's question here now
 • `/leader-quiz status` — schedules, next post times and the current leader
-• `/leader-quiz insights [week|month|all]` — what the channel gets wrong: per question, per lesson"""
+• `/leader-quiz insights [week|month|all]` — what the channel gets wrong: per question, per lesson
+• `/leader-quiz reports` — players' reports of problems with questions · `reports resolve N`"""
 
 
 def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:

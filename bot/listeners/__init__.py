@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, events, views
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
+from bot.listeners.views.report_submission import ReportSubmission
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Listeners:
     daily_answer: DailyAnswer
     practice_answer: PracticeAnswer
     review_answer: ReviewAnswer
+    report_problem: ReportProblem
+    report_submission: ReportSubmission
     leader_quiz: LeaderQuiz
     app_home: AppHomeOpened
     lifecycle: Lifecycle | None = None  # multi-workspace mode only
@@ -26,7 +30,12 @@ class Listeners:
 
 def register_listeners(app: App, listeners: Listeners) -> None:
     actions.register(
-        app, daily=listeners.daily_answer, practice=listeners.practice_answer, review=listeners.review_answer
+        app,
+        daily=listeners.daily_answer,
+        practice=listeners.practice_answer,
+        review=listeners.review_answer,
+        report=listeners.report_problem,
     )
+    views.register(app, report=listeners.report_submission)
     commands.register(app, leader_quiz=listeners.leader_quiz)
     events.register(app, home=listeners.app_home, lifecycle=listeners.lifecycle)

@@ -1,17 +1,24 @@
-"""Button clicks: daily answers, practice answers, reviews and "Start review"."""
+"""Button clicks: daily answers, practice answers, reviews and "Start review", reporting a
+problem with a question and resolving reports."""
 
 import re
 
 from slack_bolt import App
 
+from bot.blocks.feedback import REPORT_ACTION, RESOLVE_ACTION
 from bot.blocks.reviews import START_REVIEW_ACTION
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
 
 
-def register(app: App, *, daily: DailyAnswer, practice: PracticeAnswer, review: ReviewAnswer) -> None:
+def register(
+    app: App, *, daily: DailyAnswer, practice: PracticeAnswer, review: ReviewAnswer, report: ReportProblem
+) -> None:
     app.action(re.compile(r"^answer_[A-E]$"))(daily.handle)
     app.action(re.compile(r"^practice_[A-E]$"))(practice.handle)
     app.action(re.compile(r"^review_[A-E]$"))(review.handle)
     app.action(START_REVIEW_ACTION)(review.start)
+    app.action(REPORT_ACTION)(report.open)
+    app.action(RESOLVE_ACTION)(report.resolve)

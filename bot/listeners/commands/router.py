@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.blocks.feedback import render_open_reports
 from bot.blocks.insights import render_insights
 from bot.blocks.reply import Reply
 from bot.blocks.reports import (
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
+from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
@@ -67,6 +69,7 @@ class CommandRouter:
         reviews: Reviews,
         reminders: Reminders,
         insights: InsightsService,
+        feedback: Feedback,
         leads_here: Callable[[], bool],
     ) -> None:
         self.db = db
@@ -81,6 +84,7 @@ class CommandRouter:
         self.reviews = reviews
         self.reminders = reminders
         self.insights_service = insights
+        self.feedback = feedback
         self.leads_here = leads_here
         self._public: dict[str, Handler] = {
             "": self.practice,
@@ -99,6 +103,7 @@ class CommandRouter:
             "status": self.status,
             "team": self.team,
             "insights": self.insights,
+            "reports": self.reports_command,
         }
 
     def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
@@ -258,6 +263,17 @@ class CommandRouter:
             team_id=call.team_id, channel_id=call.channel_id, period=period
         )
         return Reply(*render_insights(report))
+
+    def reports_command(self, call: Invocation) -> Reply:
+        """Open reports of problems with questions; `reports resolve N` marks one resolved."""
+        words = [word.lower() for word in call.args]
+        if words and (words[0] != "resolve" or len(words) != 2 or not words[1].isdigit()):
+            return Reply.plain("Usage: `/leader-quiz reports` or `/leader-quiz reports resolve <number>`.")
+        if words and not self.feedback.resolve(
+            team_id=call.team_id, report_id=int(words[1]), by=call.user_id
+        ):
+            return Reply.plain(f"There is no open report #{words[1]}.")
+        return Reply(*render_open_reports(self.feedback.open(team_id=call.team_id)))
 
     def status(self, call: Invocation) -> Reply:
         status = read_status(db=self.db, now=self.clock.now(), team_id=call.team_id)

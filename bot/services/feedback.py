@@ -1,0 +1,81 @@
+"""Players improve the bank: a report of a problem with a question (from the private reply or
+the reveal) is stored with the question, the option the person chose and their note; admins
+list the open ones and mark them resolved. A report never affects anyone's score."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.domain.feedback import OpenReport
+from content import Bank
+from db.engine import Database
+from db.queries import reports as queries
+
+MAX_NOTE = 1000
+
+
+class Feedback:
+    def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+
+    def file(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        question_id: str,
+        option_index: int | None,
+        note: str,
+    ) -> int | None:
+        """Store a report; None when the question is not in the bank (a tampered button)."""
+        question = self.bank.question(question_id)
+        if question is None:
+            return None
+        if option_index is not None and not 0 <= option_index < len(question.options):
+            option_index = None
+        with self.db.writing() as session:
+            return queries.file_report(
+                session=session,
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                question_id=question_id,
+                option_index=option_index,
+                note=note.strip()[:MAX_NOTE],
+                now=self.clock.now(),
+            )
+
+    def open(self, *, team_id: str | None) -> list[OpenReport]:
+        with self.db.reading() as session:
+            rows = queries.open_reports(session=session, team_id=team_id)
+        found = []
+        for row in rows:
+            question = self.bank.question(row.question_id)
+            chosen = None
+            if (
+                question is not None
+                and row.option_index is not None
+                and row.option_index < len(question.options)
+            ):
+                chosen = question.options[row.option_index].text
+            found.append(
+                OpenReport(
+                    id=row.id,
+                    team_id=row.team_id,
+                    user_id=row.user_id,
+                    question_id=row.question_id,
+                    prompt=question.prompt if question else "(no longer in the bank)",
+                    chosen=chosen,
+                    note=row.note,
+                    created_at=row.created_at.isoformat(),
+                )
+            )
+        return found
+
+    def resolve(self, *, team_id: str | None, report_id: int, by: str) -> bool:
+        with self.db.writing() as session:
+            return queries.resolve(
+                session=session, report_id=report_id, team_id=team_id, by=by, now=self.clock.now()
+            )
