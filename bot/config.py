@@ -33,6 +33,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "0.0.0.0"
     port: int = 3000
+    metrics_port: int | None = None  # unset: no metrics endpoint
     quiz_admins: frozenset[str] = frozenset()
     # Leader election among replicas (SPEC §6): renew well inside the lease so one
     # slow renewal does not cost the lease.
@@ -167,6 +168,19 @@ def _multi_workspace(env: Mapping[str, str]) -> dict:
     }
 
 
+def _metrics_port(env: Mapping[str, str], slack_port: int) -> int | None:
+    raw = env.get("METRICS_PORT", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(f"METRICS_PORT must be a TCP port number (0-65535), got {raw!r}")
+    if int(raw) == slack_port and slack_port != 0:
+        raise ConfigError(
+            f"METRICS_PORT must differ from PORT ({slack_port}): metrics never share the Slack port"
+        )
+    return int(raw)
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
     """Read and validate settings; raise ConfigError with one line on the first problem."""
     env = os.environ if env is None else env
@@ -209,6 +223,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
     raw_port = env.get("PORT", "").strip() or "3000"
     if not raw_port.isdigit() or not 0 <= int(raw_port) <= 65535:
         raise ConfigError(f"PORT must be a TCP port number (0-65535), got {raw_port!r}")
+    metrics_port = _metrics_port(env, int(raw_port))
     admins = frozenset(part.strip() for part in env.get("QUIZ_ADMINS", "").split(",") if part.strip())
     lease = _float(env, "LEASE_SECONDS", 15.0, 1.0)
     renew = _float(env, "LEASE_RENEW_SECONDS", min(5.0, lease / 3), 0.1)
@@ -227,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         database_url=database_url,
         host=env.get("HOST", "").strip() or "0.0.0.0",
         port=int(raw_port),
+        metrics_port=metrics_port,
         quiz_admins=admins,
         lease_seconds=lease,
         lease_renew_seconds=renew,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_bolt import BoltResponse
@@ -13,6 +14,7 @@ from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.token_rotation import TokenRotator
 
+from bot import metrics
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -56,6 +58,8 @@ from db.token_cipher import TokenCipher
 if TYPE_CHECKING:
     from bot.services.doctor import Doctor
     from db.installations import EncryptedInstallationStore
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -144,8 +148,27 @@ class Runtime:
     scheduler: QuizScheduler
     listeners: Listeners
     installs: Installs | None = None  # multi-workspace mode
+    _stops: list[Callable[[], None]] = field(default_factory=list)
+
+    def serve_metrics(self) -> None:
+        """With METRICS_PORT set: /metrics on HOST:METRICS_PORT, and the gauges of things that
+        change without an event sampled in the background."""
+        port = self.settings.metrics_port
+        if port is None:
+            return
+        self._stops.append(metrics.serve(self.settings.host, port))
+        for ticker in (
+            metrics.Ticker([self.outbox.sample, self.scheduler.sample], interval=1.0),
+            # One read of every schedule: often enough for a 10-minute alert, cheap enough.
+            metrics.Ticker([self.scheduler.sample_overdue], interval=15.0),
+        ):
+            ticker.start()
+            self._stops.append(ticker.stop)
+        logger.info("metrics on http://%s:%d/metrics", self.settings.host, port)
 
     def close(self) -> None:
+        for stop in self._stops:
+            stop()
         self.scheduler.stop()
         self.reminders.pool.stop()
         self.counts.stop()
@@ -212,7 +235,7 @@ def build_runtime(
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
-    responder = Responder(outbox)
+    responder = Responder(outbox, clients)
     feedback = Feedback(db=db, bank=bank, clock=clock)
     router = CommandRouter(
         db=db,

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
 from bot.services.fair_pool import FairPool
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
-from db.models import Schedule
+from db.models import Post, Schedule
 from db.queries import leases
 from db.queries.posts import find_post
 from db.queries.schedules import get_schedule, list_schedules
@@ -110,6 +112,7 @@ class QuizScheduler:
             if not is_unavailable(error):
                 raise
             self.database_ok = False
+            metrics.DATABASE_ERRORS.inc()
             logger.warning("lease heartbeat failed: database unavailable")
             return self.fence  # keep what we had until it expires on its own
         with self._fence_lock:
@@ -120,6 +123,32 @@ class QuizScheduler:
         elif fence is None and was_leader:
             logger.warning("replica %s lost the lease", self.replica_id)
         return fence
+
+    def sample(self) -> None:
+        """Update the leadership gauges (called every second by the metrics ticker)."""
+        fence = self.fence
+        metrics.LEADER.set(1 if fence else 0)
+        metrics.FENCING_TOKEN.set(fence.token if fence else 0)
+
+    def overdue_seconds(self) -> float:
+        """How long the most overdue channel's question has been due without a post (0 when
+        every due question is out): what the "no post within 10 minutes" alert watches. Read
+        from the database, so every replica reports it, leader or not, and a stuck leader
+        shows."""
+        now = self.clock.now()
+        with self.db.reading() as session:
+            due = _due_posts(session, list_schedules(session=session), now)
+        worst = 0.0
+        for schedule, day, post in due:
+            if post is not None and post.message_ts is not None:
+                continue  # out in Slack (a claimed row not yet delivered still counts)
+            post_at = ScheduleSpec.of(schedule).post_time(day)
+            if post_at is not None:
+                worst = max(worst, (now - post_at).total_seconds())
+        return worst
+
+    def sample_overdue(self) -> None:
+        metrics.POSTS_OVERDUE.set(self.overdue_seconds())
 
     def release(self) -> None:
         with self._fence_lock:
@@ -146,19 +175,11 @@ class QuizScheduler:
             else:  # a channel's own cron job reads only its own schedule
                 one = get_schedule(session=session, team_id=only_channel[0], channel_id=only_channel[1])
                 candidates = [one] if one is not None else []
-            paused = uninstalled_teams(session=session)  # uninstalled workspaces post nothing
-            due: list[tuple[Schedule, dt.date]] = []
-            for schedule in candidates:
-                if schedule.flagged_error is not None or schedule.team_id in paused:
-                    continue
-                day = due_quiz_day(ScheduleSpec.of(schedule), changed_at=schedule.updated_at, now=now)
-                if day is None:
-                    continue
-                existing = find_post(
-                    session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, quiz_day=day
-                )
-                if existing is None:
-                    due.append((schedule, day))
+            due = [
+                (schedule, day)
+                for schedule, day, post in _due_posts(session, candidates, now)
+                if post is None
+            ]
 
         def post(item: tuple[Schedule, dt.date]) -> PostOutcome:
             schedule, day = item
@@ -269,6 +290,7 @@ class QuizScheduler:
             except Exception as error:
                 if is_unavailable(error):
                     self.database_ok = False
+                    metrics.DATABASE_ERRORS.inc()
                     logger.warning("%s skipped: database unavailable", getattr(job, "__name__", "job"))
                 else:
                     logger.exception("%s failed", getattr(job, "__name__", "job"))
@@ -315,3 +337,23 @@ class QuizScheduler:
         if self._aps is None:
             return {}
         return {job.id: job.next_run_time for job in self._aps.get_jobs() if job.id.startswith("post:")}
+
+
+def _due_posts(
+    session: Session, schedules: list[Schedule], now: dt.datetime
+) -> list[tuple[Schedule, dt.date, Post | None]]:
+    """Each channel's question due by `now`, with its post row if one was claimed; flagged
+    channels and uninstalled workspaces post nothing."""
+    paused = uninstalled_teams(session=session)
+    due: list[tuple[Schedule, dt.date, Post | None]] = []
+    for schedule in schedules:
+        if schedule.flagged_error is not None or schedule.team_id in paused:
+            continue
+        day = due_quiz_day(ScheduleSpec.of(schedule), changed_at=schedule.updated_at, now=now)
+        if day is None:
+            continue
+        post = find_post(
+            session=session, team_id=schedule.team_id, channel_id=schedule.channel_id, quiz_day=day
+        )
+        due.append((schedule, day, post))
+    return due

@@ -24,6 +24,7 @@ def build_wsgi(settings: Settings) -> tuple[Any, Any]:
     runtime = build_runtime(settings)
     wsgi = build_web_app(runtime)
     runtime.scheduler.start()
+    runtime.serve_metrics()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

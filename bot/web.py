@@ -17,6 +17,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot import metrics
 from bot.logging_setup import log_context
 from db.engine import Database
 from db.queries.leases import Fence
@@ -64,9 +65,10 @@ def _require(condition: bool, message: str) -> None:
         raise MalformedRequest(message)
 
 
-def validate_slack_body(body: str, content_type: str) -> None:
+def validate_slack_body(body: str, content_type: str) -> str:
     """Refuse bodies Bolt cannot handle cleanly: not a form or JSON, non-JSON `payload`,
-    payloads without the fields every Slack request carries."""
+    payloads without the fields every Slack request carries. The request's kind (event,
+    command, action, view_submission, ...) for the ack-latency metric."""
     _require(bool(body.strip()), "empty body")
     if content_type.startswith("application/json"):
         try:
@@ -79,11 +81,11 @@ def validate_slack_body(body: str, content_type: str) -> None:
             _require(isinstance(data["event"].get("type"), str), "event without a type")
             _require_id(data.get("team_id"), "event team_id", optional=True)
             _require_id(data["event"].get("user"), "event user", optional=True)
-        return
+        return "event"
     _require(content_type.startswith("application/x-www-form-urlencoded"), "unsupported content type")
     form = parse_qs(body, keep_blank_values=True)
     if "ssl_check" in form:
-        return
+        return "ssl_check"
     if "payload" in form:
         try:
             payload = json.loads(form["payload"][0])
@@ -101,13 +103,13 @@ def validate_slack_body(body: str, content_type: str) -> None:
             _require(isinstance(actions, list) and len(actions) > 0, "block_actions without actions")
             _require(all(isinstance(a, dict) for a in actions), "an action is not an object")
             _require(all(isinstance(a.get("action_id"), str) for a in actions), "an action has no action_id")
-        return
+        return "action" if payload["type"] == "block_actions" else str(payload["type"])
     if "command" in form:
         _require(bool(form.get("command", [""])[0]), "slash command without command")
         _require_id(form.get("user_id", [""])[0], "slash command user_id")
         _require_id(form.get("team_id", [""])[0], "slash command team_id")
         _require_id(form.get("channel_id", [""])[0], "slash command channel_id", optional=True)
-        return
+        return "command"
     raise MalformedRequest("not a Slack request shape")
 
 
@@ -205,6 +207,7 @@ class SlackWebApp:
             return self._json(start_response, 500, {"error": "internal error"})
 
     def _slack(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
         raw_length = environ.get("CONTENT_LENGTH") or ""
         if raw_length and (not raw_length.isdigit() or int(raw_length) > self.max_body):
             return self._json(start_response, 413, {"error": f"body over {self.max_body} bytes"})
@@ -221,13 +224,13 @@ class SlackWebApp:
         if not self._signed(body, headers):
             return self._json(start_response, 401, {"error": "invalid signature"})
         try:
-            validate_slack_body(body, content_type)
+            kind = validate_slack_body(body, content_type)
         except MalformedRequest as error:
             return self._json(start_response, 400, {"error": f"malformed request: {error}"})
         query = environ.get("QUERY_STRING", "")
-        return self._bolt_response(
-            start_response, self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
-        )
+        response = self.bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        metrics.ACK_SECONDS.labels(kind=kind).observe(time.perf_counter() - started)
+        return self._bolt_response(start_response, response)
 
     @staticmethod
     def _bolt_response(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:

@@ -337,7 +337,9 @@ class QuestionReport(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
     question_id: Mapped[str] = mapped_column(String(64))
-    option_index: Mapped[int | None] = mapped_column(Integer, default=None)  # the option they chose, in the file
+    option_index: Mapped[int | None] = mapped_column(
+        Integer, default=None
+    )  # the option they chose, in the file
     note: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.blocks.reply import UNAVAILABLE, Reply
 from bot.services.outbox import Outbox
-from bot.slack.clients import make_webhook
+from bot.slack.clients import SlackClients, make_webhook
 from db.engine import is_unavailable
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def guarded(work: Callable[[], Reply]) -> Reply:
     except Exception as error:
         if is_unavailable(error):
             logger.warning("database unavailable: %s", type(error).__name__)
+            metrics.DATABASE_ERRORS.inc()
             return UNAVAILABLE
         raise
 
@@ -36,8 +38,14 @@ def _raise_unless_ok(response: object) -> None:
 class Responder:
     """Private replies to one person, sent after the ack."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, clients: SlackClients) -> None:
         self.outbox = outbox
+        self.clients = clients
+
+    def _client(self, given: WebClient, team_id: str) -> WebClient:
+        """The workspace's own (instrumented, retrying) client, resolved at send time; Bolt's
+        per-request client when there is none."""
+        return self.clients.for_team(team_id) or given
 
     def privately(
         self,
@@ -70,7 +78,9 @@ class Responder:
         self, client: WebClient, *, team_id: str, channel_id: str, user_id: str, reply: Reply
     ) -> None:
         self.outbox.submit(
-            lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **reply.payload()),
+            lambda: self._client(client, team_id).chat_postEphemeral(
+                channel=channel_id, user=user_id, **reply.payload()
+            ),
             f"private reply to {user_id} in {channel_id}",
             team_id=team_id,
         )
@@ -78,14 +88,14 @@ class Responder:
     def direct_message(self, client: WebClient, *, team_id: str, user_id: str, reply: Reply) -> None:
         """A message in the person's DM with the app (posting to a user id opens it)."""
         self.outbox.submit(
-            lambda: client.chat_postMessage(channel=user_id, **reply.payload()),
+            lambda: self._client(client, team_id).chat_postMessage(channel=user_id, **reply.payload()),
             f"DM to {user_id}",
             team_id=team_id,
         )
 
     def publish_home(self, client: WebClient, *, team_id: str, user_id: str, view: dict) -> None:
         self.outbox.submit(
-            lambda: client.views_publish(user_id=user_id, view=view),
+            lambda: self._client(client, team_id).views_publish(user_id=user_id, view=view),
             f"App Home of {user_id}",
             team_id=team_id,
         )

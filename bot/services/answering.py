@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 class DailyResult:
     reply: Reply
     recorded_post_id: int | None = None  # set when a new answer was stored
+    outcome: str = "recorded"  # for the clicks metric: recorded, already_answered, closed, not_available
 
 
 def parse_daily_value(value: str) -> tuple[int, str] | None:
@@ -39,6 +40,7 @@ def parse_daily_value(value: str) -> tuple[int, str] | None:
 
 
 POST_CACHE_SECONDS = 2.0
+NOT_AVAILABLE_OUTCOME = "not_available"
 
 
 class Answering:
@@ -69,24 +71,25 @@ class Answering:
     def answer_daily(self, *, team_id: str, channel_id: str, user_id: str, value: str) -> DailyResult:
         parsed = parse_daily_value(value)
         if parsed is None:
-            return DailyResult(NOT_AVAILABLE)
+            return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
         post_id, letter = parsed
         post = self._post(post_id)
         if post is None or post.team_id != team_id or post.channel_id != channel_id:
-            return DailyResult(NOT_AVAILABLE)
+            return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
         question = self.bank.question(post.question_id)
         if question is None:
-            return DailyResult(NOT_AVAILABLE)
+            return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
         options = option_order(question, f"post-{post.id}")
         chosen = find_option(options, letter)
         right = next(option for option in options if option.correct)
         closed_reply = DailyResult(
-            Reply.plain(f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*")
+            Reply.plain(f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*"),
+            outcome="closed",
         )
         if post.status == post_queries.CLOSED:
             return closed_reply
-        if post.status != post_queries.OPEN or chosen is None:
-            return DailyResult(NOT_AVAILABLE)
+        if post.status not in post_queries.ANSWERABLE or chosen is None:
+            return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
         try:
             with self.db.writing() as session:
                 stats = record_answer(
@@ -105,7 +108,10 @@ class Answering:
                 earlier = find_answer(session=session, post_id=post.id, user_id=user_id)
             shown = next((o for o in options if earlier and o.index == earlier.option_index), None)
             said = f"*{shown.letter}. {escape(shown.text)}*" if shown else "this question"
-            return DailyResult(Reply.plain(f"You already answered {said}. Your first answer stands."))
+            return DailyResult(
+                Reply.plain(f"You already answered {said}. Your first answer stands."),
+                outcome="already_answered",
+            )
         text, blocks = render_answer_result(
             question=question, options=options, chosen=chosen, footer=streak_footer(current, longest)
         )

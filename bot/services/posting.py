@@ -12,6 +12,7 @@ from enum import Enum
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.blocks.question import render_closed_question, render_daily_question
 from bot.clock import Clock
 from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status, flag_refused_schedule
@@ -73,6 +74,11 @@ class PostOutcome:
         )
 
 
+def _counted(outcome: PostOutcome) -> PostOutcome:
+    metrics.DAILY_POSTS.labels(result=outcome.status.value).inc()
+    return outcome
+
+
 class DailyPosts:
     """Posts, closes and reveals daily questions; the `Kind` of daily posts."""
 
@@ -115,7 +121,7 @@ class DailyPosts:
             ),
             fence=fence,
         )
-        return PostOutcome.of(outcome)
+        return _counted(PostOutcome.of(outcome))
 
     def post_now(
         self, *, team_id: str, channel_id: str, day: dt.date | None = None
@@ -132,7 +138,7 @@ class DailyPosts:
 
     def recover_stale_claims(self, fence: Fence | None) -> list[PostOutcome]:
         """Finish posts whose claimer died between claiming and storing the message ts."""
-        return [PostOutcome.of(outcome) for outcome in self.delivery.resume_stale(self, fence)]
+        return [_counted(PostOutcome.of(outcome)) for outcome in self.delivery.resume_stale(self, fence)]
 
     # -- the Kind of daily posts ---------------------------------------------------------
     def message(self, row: Post) -> Message | None:

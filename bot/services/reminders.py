@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.blocks.reviews import render_reminder
 from bot.clock import Clock
 from bot.domain.reviews import ReminderContent, StreakAtRisk
@@ -157,6 +158,8 @@ class Reminders:
             pool=self.pool,
         )
         outcomes.extend(self.delivery.resume_stale(self, fence))
+        for outcome in outcomes:
+            metrics.REMINDER_DMS.labels(result=outcome.status.value).inc()
         if outcomes:
             sent = sum(1 for outcome in outcomes if outcome.status is Status.DELIVERED)
             logger.info("reminders: %d sent, %d not sent", sent, len(outcomes) - sent)

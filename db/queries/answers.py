@@ -16,6 +16,7 @@ from db import spaced
 from db.models import Answer, PeriodTotal, Post, QuestionHistory, UserStats, UTCDateTime
 from db.periods import MONTH, WEEK, month_start, week_start
 from db.queries import reviews
+from db.queries.posts import ANSWERABLE
 from db.streaks import StreakState, apply_answer
 
 
@@ -151,9 +152,11 @@ def record_answer(
 ) -> RecordedAnswer:
     """Store a daily answer and update the user's totals and streak in the same transaction;
     raise AlreadyAnswered if the unique (post, user) row exists, QuestionClosed if the post
-    closed meanwhile (its row is share-locked, so a close waits for this answer)."""
+    closed meanwhile (its row is share-locked, so a close waits for this answer). A post still
+    `claimed` takes answers: Slack only sends clicks on a message it shows, so the message is
+    out even if the poster has not stored its ts yet (or died before it could)."""
     statements = _for(session)
-    if session.execute(statements.post_status, {"post_id": post.id}).scalar() != "open":
+    if session.execute(statements.post_status, {"post_id": post.id}).scalar() not in ANSWERABLE:
         raise QuestionClosed
     try:
         session.execute(

@@ -13,6 +13,8 @@ from db.models import CLAIMED, Answer, Post
 from db.queries import claims
 
 OPEN, CLOSED = Post.DELIVERED, "closed"
+# A claimed post takes answers too: a click proves Slack shows the message (db.queries.answers).
+ANSWERABLE = frozenset({CLAIMED, OPEN})
 
 
 def get_post(*, session: Session, post_id: int) -> Post | None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 import time
 
+import pytest
+
+from db.queries import posts as post_queries
 from db.queries.posts import channel_posts
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import (
@@ -151,3 +155,34 @@ def test_count_updates_are_coalesced(env: dict[str, str], fake_slack: FakeSlack,
         assert "12 people answered" in block_texts(updates[-1].params.get("blocks") or [])
     finally:
         app.stop()
+
+
+def test_a_click_before_the_poster_stored_the_ts_counts(
+    app: InProcessApp, slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack shows the message (and sends its clicks) before chat.postMessage's answer reaches
+    the poster: a click in that gap is an answer like any other, not "not available"."""
+    stored = threading.Event()
+    release = threading.Event()
+    real_open = post_queries.open_post
+
+    def slow_open(**kwargs: object) -> list[int]:
+        stored.set()
+        release.wait(10)  # the poster is between Slack's answer and its own commit
+        return real_open(**kwargs)
+
+    monkeypatch.setattr(post_queries, "open_post", slow_open)
+    poster = threading.Thread(target=post_day, args=(app, dt.date(2026, 11, 30)))
+    poster.start()
+    assert stored.wait(10)
+    message = latest_message(fake_slack)
+    letter = correct_letter(message)
+    assert slack.click(value=buttons(message)[letter], user="UEARLY", channel=CHANNEL).status_code == 200
+    [reply] = ephemeral_for(fake_slack, "UEARLY")
+    release.set()
+    poster.join(10)
+    assert "Correct" in reply, reply
+    with app.runtime.db.reading() as session:
+        [post] = channel_posts(session=session, team_id="T0001", channel_id=CHANNEL)
+        assert post.status == "open"
+        assert post_queries.answer_counts(session=session, post_id=post.id)[0] == 1

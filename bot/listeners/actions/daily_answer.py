@@ -7,6 +7,7 @@ from logging import Logger
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.blocks.reply import NOT_AVAILABLE
 from bot.listeners.respond import Responder, guarded
 from bot.services.answering import Answering, DailyResult
@@ -37,6 +38,9 @@ class DailyAnswer:
             return result.reply
 
         reply = guarded(grade) if value else NOT_AVAILABLE
+        metrics.CLICKS.labels(
+            outcome=outcome[0].outcome if outcome else ("unavailable" if value else "not_available")
+        ).inc()
         self.responder.ephemeral(client, team_id=team_id, channel_id=channel_id, user_id=user_id, reply=reply)
         if outcome and outcome[0].recorded_post_id is not None:
             try:

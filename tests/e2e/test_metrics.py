@@ -1,0 +1,164 @@
+"""Prometheus metrics: `serve` with METRICS_PORT answers /metrics on its own port (never on the
+Slack port), and the figures follow what happened: clicks by outcome, ack latency, Slack calls
+by method and result, retries, daily posts, the lease; and the overdue gauge sees a question
+that is due and not out, leader or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.clock import FakeClock
+from bot.config import ConfigError, load_settings
+from bot.runtime import Runtime, build_runtime
+from db.queries.schedules import set_schedule
+from tests.support.fake_slack import FakeSlack
+from tests.support.messages import buttons
+from tests.support.servers import ServeProcess, free_port
+from tests.support.slack_requests import SlackSender
+
+CHANNEL = "CMETRICS"
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(url: str) -> Samples:
+    response = requests.get(url, timeout=5)
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def wait_for_metric(url: str, name: str, expected: float, timeout: float = 10.0, **labels: str) -> Samples:
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = scrape(url)
+        if value(samples, name, **labels) == expected or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.1)
+
+
+def test_serve_reports_what_happened_on_the_metrics_port(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    metrics_port = free_port()
+    process = ServeProcess({**env, "METRICS_PORT": str(metrics_port)}, tmp_path / "serve.log")
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    try:
+        process.wait_healthy()
+        slack = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+        # Not on the Slack port.
+        assert requests.get(f"{process.base_url}/metrics", timeout=5).status_code == 404
+
+        assert slack.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
+        fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
+        value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
+        # The first private reply meets a 429 and is retried after Retry-After.
+        fake_slack.fail_next("chat.postEphemeral", status=429, retry_after=1)
+        for user in ("U1", "U2", "U3", "U4"):
+            assert slack.click(value=value_a, user=user, channel=CHANNEL).status_code == 200
+        assert slack.click(value=value_a, user="U1", channel=CHANNEL).status_code == 200  # again
+        assert slack.click(value="999999:A", user="U5", channel=CHANNEL).status_code == 200
+        wait_for_metric(url, "leader_quiz_slack_calls_total", 6, method="chat.postEphemeral", result="ok")
+        samples = wait_for_metric(url, "leader_quiz_outbox_depth", 0)  # sampled each second
+    finally:
+        process.stop()
+
+    assert value(samples, "leader_quiz_clicks_total", outcome="recorded") == 4
+    assert value(samples, "leader_quiz_clicks_total", outcome="already_answered") == 1
+    assert value(samples, "leader_quiz_clicks_total", outcome="not_available") == 1
+    assert value(samples, "leader_quiz_ack_seconds_count", kind="action") == 6
+    assert value(samples, "leader_quiz_ack_seconds_count", kind="command") == 1
+    # Every ack well inside Slack's 3 s: the 3 s bucket holds them all.
+    assert value(samples, "leader_quiz_ack_seconds_bucket", kind="action", le="3.0") == 6
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="ok") == 6
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="429") == 0
+    assert value(samples, "leader_quiz_slack_retries_total", reason="429") == 1
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postMessage", result="ok") == 1
+    assert value(samples, "leader_quiz_daily_posts_total", result="posted") == 1
+    assert value(samples, "leader_quiz_leader") == 1
+    assert value(samples, "leader_quiz_fencing_token") >= 1
+    assert value(samples, "leader_quiz_outbox_depth") == 0
+    assert ("leader_quiz_outbox_oldest_seconds", frozenset()) in samples
+    assert ("leader_quiz_posts_overdue_seconds", frozenset()) in samples
+
+
+def test_metrics_port_must_not_be_the_slack_port(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="METRICS_PORT must differ from PORT"):
+        load_settings({**env, "PORT": "3000", "METRICS_PORT": "3000"})
+    with pytest.raises(ConfigError, match="METRICS_PORT must be a TCP port"):
+        load_settings({**env, "METRICS_PORT": "metrics"})
+    assert load_settings(env).metrics_port is None
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def runtime(env: dict[str, str], fake_slack: FakeSlack) -> Iterator[Runtime]:
+    clock = FakeClock(dt.datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN))  # a Monday
+    fake_slack.clock = clock.now
+    made = build_runtime(load_settings(env), clock=clock)
+    made.delivery.sleep = lambda seconds: None
+    with made.db.writing() as session:
+        for channel, hour in ((CHANNEL, 9), ("CLATER", 17)):
+            set_schedule(
+                session=session,
+                team_id="T0001",
+                channel_id=channel,
+                hour=hour,
+                minute=0,
+                timezone="Europe/Berlin",
+                days="daily",
+                now=clock.now(),
+            )
+    yield made
+    made.close()
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_overdue_gauge_counts_from_the_schedule_until_the_question_is_out(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    clock, scheduler = runtime.clock, runtime.scheduler
+    assert isinstance(clock, FakeClock)
+    assert scheduler.overdue_seconds() == 0  # nothing due yet
+    clock.set(dt.datetime(2026, 11, 23, 9, 12, tzinfo=BERLIN))
+    # No replica leads: nothing was posted, and the gauge (read from the database) says so.
+    assert scheduler.overdue_seconds() == 12 * 60
+    posted = counted("leader_quiz_daily_posts_total", result="posted")
+    failed = counted("leader_quiz_daily_posts_total", result="failed")
+
+    # Slack fails the post: the claimed row is not a message in the channel, still overdue.
+    fake_slack.fail_next("chat.postMessage", status=500, times=5)
+    scheduler.heartbeat()
+    scheduler.run_due()
+    assert counted("leader_quiz_daily_posts_total", result="failed") == failed + 1
+    clock.advance(minutes=2)
+    assert scheduler.overdue_seconds() == 14 * 60
+
+    # The claim goes stale and the leader finishes it: the question is out, the gauge is 0.
+    scheduler.heartbeat()
+    scheduler.run_due()
+    assert len(fake_slack.messages(CHANNEL)) == 1
+    assert counted("leader_quiz_daily_posts_total", result="posted") == posted + 1
+    assert scheduler.overdue_seconds() == 0
+    scheduler.sample_overdue()
+    assert counted("leader_quiz_posts_overdue_seconds") == 0
