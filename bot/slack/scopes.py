@@ -17,6 +17,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations_info": frozenset({"channels:read", "groups:read"}),
     "users_info": frozenset({"users:read"}),
     "usergroups_users_list": frozenset({"usergroups:read"}),
+    "views_open": frozenset(),  # the "Report a problem" modal: needs only a trigger_id
     "views_publish": frozenset(),
 }
 # Scopes needed for what the app receives rather than calls.
