@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from dotenv import load_dotenv
@@ -29,12 +30,15 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
 
 
+OFFLINE_TOKEN = "xoxb-offline"  # a placeholder: commands that need Slack check for it
+
+
 def _offline_settings() -> Settings:
     """Settings for commands that never talk to Slack: no token needed (in multi-workspace
     mode the OAuth settings are read as `serve` reads them)."""
     env = dict(os.environ)
     if not env.get("SLACK_BOT_TOKEN", "").strip() and not env.get("SLACK_CLIENT_ID", "").strip():
-        env["SLACK_BOT_TOKEN"] = "xoxb-offline"
+        env["SLACK_BOT_TOKEN"] = OFFLINE_TOKEN
     return load_settings(env, require_signing_secret=False)
 
 
@@ -198,10 +202,21 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """A channel's answers (or, with --summary, one row per person) as CSV on stdout."""
+    """A channel's answers (or, with --summary, one row per person) as CSV on stdout; with
+    --user, everything stored about one person as JSON."""
     from bot.services.export import write_answers, write_summary
 
+    if bool(args.user) == bool(args.channel):
+        return _fail(
+            "export needs exactly one of --channel C (answers as CSV) or --user U (JSON)", EXIT_USAGE
+        )
     runtime = _runtime(_offline_settings())
+    if args.user:
+        try:
+            print(json.dumps(runtime.people.export(user_id=args.user, team_id=args.team), indent=2))
+        finally:
+            runtime.close()
+        return EXIT_OK
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
     start, end = runtime.reports.period(team_id=team, channel_id=args.channel, period=args.period)
     if hasattr(sys.stdout, "reconfigure"):
@@ -226,6 +241,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         runtime.db.dispose()
+    return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase a person everywhere (SPEC §3): their rows deleted, their name taken off rows that
+    stay, and the answer count on open questions they had answered refreshed."""
+    settings = _offline_settings()
+    runtime = _runtime(settings)
+    try:
+        forgotten = runtime.people.forget(user_id=args.user, team_id=args.team)
+        can_reach_slack = settings.multi_workspace or settings.slack_bot_token != OFFLINE_TOKEN
+        if forgotten.open_posts and can_reach_slack:
+            # Let the count refreshes (one window at most) reach Slack before exiting.
+            deadline = time.monotonic() + settings.count_update_seconds + 2
+            while runtime.counts.pending() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            runtime.outbox.drain(max(deadline - time.monotonic(), 1.0))
+    finally:
+        runtime.close()
+    where = f" in {args.team}" if args.team else ""
+    if not forgotten.deleted and not forgotten.redacted:
+        print(f"nothing stored about {args.user}{where}")
+    for table, count in sorted(forgotten.deleted.items()):
+        print(f"{table}: {count} rows deleted")
+    for table, count in sorted(forgotten.redacted.items()):
+        print(f"{table}: {count} rows no longer name {args.user}")
+    if forgotten.open_posts:
+        print(f"answer counts refreshed on {len(forgotten.open_posts)} open questions")
     return EXIT_OK
 
 
@@ -478,13 +521,22 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--team")
     board.add_argument("--json", action="store_true")
 
-    export = add("export", cmd_export, "a channel's answers as CSV on stdout (one row per answer)")
-    export.add_argument("--channel", required=True)
+    export = add(
+        "export", cmd_export, "a channel's answers as CSV, or everything stored about a person as JSON"
+    )
+    export.add_argument("--channel", help="the channel whose answers to export (CSV)")
+    export.add_argument("--user", help="the person whose data to export (JSON, every table)")
     export.add_argument("--period", choices=("week", "month", "all"), default="month")
     export.add_argument(
         "--summary", action="store_true", help="one row per person: totals, accuracy, streaks"
     )
-    export.add_argument("--team", help="workspace id (default: from the channel's schedule or answers)")
+    export.add_argument(
+        "--team", help="workspace id (default: from the channel's schedule or answers; --user: every one)"
+    )
+
+    forget = add("forget", cmd_forget, "erase everything stored about a person, as if they never played")
+    forget.add_argument("--user", required=True)
+    forget.add_argument("--team", help="only in this workspace (default: in every one)")
 
     insights = add("insights", cmd_insights, "what a channel gets wrong: per question and per lesson")
     insights.add_argument("--channel", required=True)

@@ -38,6 +38,7 @@ from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
+from bot.services.people import People
 from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
 from bot.services.recaps import SeasonRecaps
@@ -143,6 +144,7 @@ class Runtime:
     insights: InsightsService
     feedback: Feedback
     counts: CountRefresher
+    people: People
     teams: Teams
     admins: AdminChecker
     scheduler: QuizScheduler
@@ -282,6 +284,7 @@ def build_runtime(
         insights=insights,
         feedback=feedback,
         counts=counts,
+        people=People(db=db, counts=counts),
         teams=teams,
         admins=admins,
         scheduler=scheduler,

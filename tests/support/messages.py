@@ -73,3 +73,10 @@ def correct_letter(message: dict) -> str:
 def wrong_letter(message: dict) -> str:
     right = correct_letter(message)
     return next(letter for letter in shown_options(message) if letter != right)
+
+
+def first_wrong_letter(message: dict) -> str:
+    """The letter of the bank's first wrong option, wherever the shuffle showed it."""
+    question = question_for(message)
+    wrong = next(option.text for option in question.options if not option.correct)
+    return next(letter for letter, text in shown_options(message).items() if unescape(text) == wrong)
