@@ -3,6 +3,11 @@ same HTTP server as `leader-quiz serve` (gunicorn, one gthread worker, the same 
 count, keep-alive and timeouts as bot/server.py's QuizServer).
 
     python bench/bare_app.py --port 8001 --threads 16
+    python bench/bare_app.py --port 8001 --workers 2 --threads 8   # issue 14's first ceiling
+    python bench/bare_app.py --port 8001 --asgi --workers 2        # AsyncApp under uvicorn
+
+`--asgi` needs uvicorn and aiohttp, which the app does not use (bench/README.md says how to
+install them beside the locked dependencies for a measurement).
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ class BareServer(BaseApplication):
     def load_config(self) -> None:
         config = {
             "bind": f"{self.args.host}:{self.args.port}",
-            "workers": 1,
+            "workers": self.args.workers,
             "worker_class": "gthread",
             "threads": self.args.threads,
             "timeout": 30,
@@ -81,16 +86,82 @@ class BareServer(BaseApplication):
         return build_wsgi(signing_secret=self.args.secret, token=self.args.token, api_url=self.args.api_url)
 
 
+def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
+    """The same bare listener on Bolt's AsyncApp, for uvicorn."""
+    from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    app = AsyncApp(
+        client=AsyncWebClient(token=token, base_url=api_url),
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bench.bare"),
+    )
+
+    async def only_ack(ack: Any) -> None:
+        await ack()
+
+    app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
+    app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
+    handler = AsyncSlackRequestHandler(app)
+
+    async def asgi(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("path") == "/healthz":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": HEALTH})
+            return
+        await handler(scope, receive, send)
+
+    return asgi
+
+
+def asgi_app() -> Any:
+    """uvicorn's factory (--factory): settings come from the environment its workers inherit."""
+    import os
+
+    return build_asgi(
+        signing_secret=os.environ["BARE_SECRET"], token="xoxb-bench-bare", api_url=os.environ["BARE_API_URL"]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--asgi", action="store_true", help="AsyncApp under uvicorn instead")
     parser.add_argument("--secret", required=True)
     parser.add_argument("--token", default="xoxb-bench-bare")
     parser.add_argument("--api-url", default="http://127.0.0.1:9/api/")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.asgi:
+        import os
+
+        import uvicorn
+
+        os.environ.update(BARE_SECRET=args.secret, BARE_API_URL=args.api_url)
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        uvicorn.run(
+            "bench.bare_app:asgi_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return 0
     BareServer(args).run()
     return 0
 

@@ -4,10 +4,17 @@ starts, so the generator spends almost no CPU while measuring. Run as its own pr
 it does not share a GIL with the fake Slack API or the server under test.
 
     python bench/loadgen.py --port 8000 --bodies bodies.txt --concurrency 50 --out results.json
+    python bench/loadgen.py --port 8000 --bodies bodies.txt --rate 500 --out results.json
+
+Closed loop (`--concurrency N`): N connections, each sending its next request when the last
+answer came; the server's speed sets the pace, so a backlog never shows. Open loop (`--rate R`):
+request i is due at start + i/R and goes out then on an idle connection (a new one when all are
+busy, up to `--max-connections`), the way Slack sends clicks as people make them; its latency is
+counted from when it was due, so time spent waiting behind a slow server counts too.
 
 `bodies.txt` holds one form-encoded body per line. The result file is JSON:
 {"results": [[index, sent_monotonic, latency_s, status], ...], "started": t, "finished": t,
-"errors": n}. time.monotonic() is CLOCK_MONOTONIC, comparable across processes on one host.
+"errors": n} (open loop: `sent_monotonic` is when the request was due). time.monotonic() is CLOCK_MONOTONIC, comparable across processes on one host.
 """
 
 from __future__ import annotations
@@ -97,13 +104,74 @@ async def run(requests: list[bytes], host: str, port: int, concurrency: int, tim
     return {"results": results, "started": started, "finished": finished, "errors": errors}
 
 
+async def run_open(
+    requests: list[bytes], host: str, port: int, rate: float, max_connections: int, timeout: float
+) -> dict:
+    results: list[list] = [[] for _ in requests]
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    slots = asyncio.Semaphore(max_connections)
+    errors = 0
+    peak = 0
+    open_now = 0
+
+    async def one(index: int, due: float) -> None:
+        nonlocal errors, peak, open_now
+        async with slots:
+            for _attempt in range(3):
+                connection = idle.pop() if idle else None
+                try:
+                    if connection is None:
+                        connection = await asyncio.open_connection(host, port)
+                        open_now += 1
+                        peak = max(peak, open_now)
+                    reader, writer = connection
+                    writer.write(requests[index])
+                    status, close = await asyncio.wait_for(read_response(reader), timeout)
+                    results[index] = [index, due, time.monotonic() - due, status]
+                    if close:
+                        writer.close()
+                        open_now -= 1
+                    else:
+                        idle.append(connection)
+                    return
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                    errors += 1
+                    if connection is not None:
+                        connection[1].close()
+                        open_now -= 1
+            results[index] = [index, due, float("nan"), 0]
+
+    started = time.monotonic()
+    tasks = []
+    for index in range(len(requests)):
+        due = started + index / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(index, due)))
+    await asyncio.gather(*tasks)
+    finished = time.monotonic()
+    for _reader, writer in idle:
+        writer.close()
+    return {
+        "results": results,
+        "started": started,
+        "finished": finished,
+        "errors": errors,
+        "rate": rate,
+        "peak_connections": peak,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bodies", required=True, help="file with one form-encoded body per line")
     parser.add_argument("--secret", required=True, help="the Slack signing secret")
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=50, help="closed loop: connections")
+    parser.add_argument("--rate", type=float, help="open loop: requests per second, on a fixed schedule")
+    parser.add_argument("--max-connections", type=int, default=1000, help="open loop: at most this many")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one response")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
@@ -115,7 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         build_request(body, host=args.host, port=args.port, secret=secret, timestamp=timestamp)
         for body in bodies
     ]
-    outcome = asyncio.run(run(requests, args.host, args.port, args.concurrency, args.timeout))
+    if args.rate:
+        outcome = asyncio.run(
+            run_open(requests, args.host, args.port, args.rate, args.max_connections, args.timeout)
+        )
+    else:
+        outcome = asyncio.run(run(requests, args.host, args.port, args.concurrency, args.timeout))
     with open(args.out, "w") as handle:
         json.dump(outcome, handle)
     return 0

@@ -44,6 +44,7 @@ class Settings:
     # A claim unfinished for this long is taken over (its claimer is presumed dead); it
     # must exceed one Slack call's timeout, since the claimer re-checks before each try.
     claim_stale_seconds: float = 60.0
+    reply_resend_seconds: float = 240.0
     count_update_seconds: float = 5.0
     admin_cache_seconds: float = 60.0
     http_threads: int = 16
@@ -248,6 +249,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         lease_renew_seconds=renew,
         schedule_sync_seconds=_float(env, "SCHEDULE_SYNC_SECONDS", 20.0, 0.1),
         claim_stale_seconds=_float(env, "CLAIM_STALE_SECONDS", 60.0, 1.0),
+        reply_resend_seconds=_float(env, "REPLY_RESEND_SECONDS", 240.0, 1.0),
         count_update_seconds=_float(env, "COUNT_UPDATE_SECONDS", 5.0, 0.0),
         admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
         http_threads=int(_float(env, "HTTP_THREADS", 16, 1)),

@@ -43,6 +43,7 @@ from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
 from bot.services.recaps import SeasonRecaps
 from bot.services.reminders import Reminders
+from bot.services.replies import OwedReplies
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
@@ -144,6 +145,7 @@ class Runtime:
     insights: InsightsService
     feedback: Feedback
     counts: CountRefresher
+    replies: OwedReplies
     people: People
     teams: Teams
     admins: AdminChecker
@@ -173,8 +175,9 @@ class Runtime:
             stop()
         self.scheduler.stop()
         self.reminders.pool.stop()
-        self.counts.stop()
-        self.outbox.close()
+        self.counts.stop()  # a refresh not yet sent is caught up by the leader (services/replies)
+        self.outbox.close()  # sends what is queued, for a few seconds
+        self.replies.stop()  # marks those sent; the rest stay owed in the database
         self.db.dispose()
 
 
@@ -217,6 +220,17 @@ def build_runtime(
         on_closed=posts.reveal,
     )
     reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
+    answering = Answering(db=db, bank=bank, clock=clock)
+    replies = OwedReplies(
+        db=db,
+        clock=clock,
+        answering=answering,
+        clients=clients,
+        outbox=outbox,
+        counts=counts,
+        resend_after_s=settings.reply_resend_seconds,
+    )
+    replies.start()
     scheduler = QuizScheduler(
         db=db,
         posts=posts,
@@ -228,8 +242,8 @@ def build_runtime(
         sync_seconds=settings.schedule_sync_seconds,
         housekeeping=installs.workspaces.purge_due if installs else None,
         reminders=reminders.run_due,
+        catch_up=replies.catch_up,
     )
-    answering = Answering(db=db, bank=bank, clock=clock)
     private_answers = PrivateAnswers(db=db, bank=bank, clock=clock)
     practice = Practice(db=db, bank=bank, clock=clock, answers=private_answers)
     reviews = Reviews(db=db, bank=bank, clock=clock, answers=private_answers)
@@ -256,7 +270,7 @@ def build_runtime(
         leads_here=scheduler.is_leader,
     )
     listeners = Listeners(
-        daily_answer=DailyAnswer(answering=answering, counts=counts, responder=responder),
+        daily_answer=DailyAnswer(answering=answering, counts=counts, responder=responder, replies=replies),
         practice_answer=PracticeAnswer(practice=practice, responder=responder),
         review_answer=ReviewAnswer(reviews=reviews, responder=responder),
         report_problem=ReportProblem(feedback=feedback, bank=bank, admins=admins, responder=responder),
@@ -284,6 +298,7 @@ def build_runtime(
         insights=insights,
         feedback=feedback,
         counts=counts,
+        replies=replies,
         people=People(db=db, counts=counts),
         teams=teams,
         admins=admins,

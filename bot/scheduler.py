@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 POST_WORKERS = 32
 HOUSEKEEPING_SECONDS = 3600.0
 REMINDER_SECONDS = 30.0  # a reminder DM goes out within this long of its minute
+CATCH_UP_SECONDS = 5.0  # owed replies and stale counts, as leader
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class QuizScheduler:
         sync_seconds: float,
         housekeeping: Callable[[], object] | None = None,
         reminders: Callable[[leases.Fence], object] | None = None,
+        catch_up: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.posts = posts
@@ -84,6 +86,7 @@ class QuizScheduler:
         self.pool = FairPool(POST_WORKERS)
         self.housekeeping = housekeeping
         self.reminders = reminders
+        self.catch_up = catch_up
         self._housekept_at = -HOUSEKEEPING_SECONDS
 
     # -- leadership --------------------------------------------------------------------
@@ -208,6 +211,11 @@ class QuizScheduler:
         if fence is not None and self.reminders is not None:
             self.reminders(fence)
 
+    def run_catch_up(self) -> None:
+        """As leader: the private replies and count refreshes a stopped or dead replica owed."""
+        if self.fence is not None and self.catch_up is not None:
+            self.catch_up()
+
     def _housekeep(self) -> None:
         """The leader's hourly chores (purging workspaces past their retention window)."""
         if self.housekeeping is None:
@@ -229,6 +237,7 @@ class QuizScheduler:
                 "lease": ThreadPoolExecutor(1),
                 "control": ThreadPoolExecutor(2),
                 "reminders": ThreadPoolExecutor(1),
+                "catch-up": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
@@ -255,6 +264,15 @@ class QuizScheduler:
                 IntervalTrigger(seconds=REMINDER_SECONDS),
                 id="reminders",
                 executor="reminders",
+                next_run_time=now,
+                replace_existing=True,
+            )
+        if self.catch_up is not None:
+            self._aps.add_job(
+                self._safe(self.run_catch_up),
+                IntervalTrigger(seconds=CATCH_UP_SECONDS),
+                id="catch-up",
+                executor="catch-up",
                 next_run_time=now,
                 replace_existing=True,
             )

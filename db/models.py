@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,9 @@ class Post(ClaimedMessage, Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Coalesced answer-count refreshes: at most one chat.update per message per window.
     count_refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The count the message last showed (Slack accepted the update): a refresh lost with a
+    # dead replica shows as a difference from the stored answers (services/replies.py).
+    count_shown: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Answer(Base):
@@ -129,6 +133,13 @@ class Answer(Base):
         UniqueConstraint("post_id", "user_id"),
         Index("ix_answers_channel_day", "team_id", "channel_id", "quiz_day"),
         Index("ix_answers_user", "team_id", "channel_id", "user_id", "quiz_day"),
+        # Answers whose private reply is still owed (few, so a partial index).
+        Index(
+            "ix_answers_unreplied",
+            "answered_at",
+            sqlite_where=text("replied_at IS NULL"),
+            postgresql_where=text("replied_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -141,6 +152,9 @@ class Answer(Base):
     option_index: Mapped[int] = mapped_column(Integer)  # index in the bank file, not as shown
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # When the private reply reached Slack; NULL while it is owed, so an answer acknowledged
+    # just before a crash still gets its reply (services/replies.py).
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class UserStats(Base):

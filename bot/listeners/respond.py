@@ -75,12 +75,26 @@ class Responder:
             self.ephemeral(client, team_id=team_id, channel_id=channel_id, user_id=user_id, reply=reply)
 
     def ephemeral(
-        self, client: WebClient, *, team_id: str, channel_id: str, user_id: str, reply: Reply
+        self,
+        client: WebClient,
+        *,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        reply: Reply,
+        after: Callable[[], None] | None = None,
     ) -> None:
-        self.outbox.submit(
-            lambda: self._client(client, team_id).chat_postEphemeral(
+        """chat.postEphemeral; `after` runs once Slack accepted it."""
+
+        def send() -> None:
+            self._client(client, team_id).chat_postEphemeral(
                 channel=channel_id, user=user_id, **reply.payload()
-            ),
+            )
+            if after is not None:
+                after()
+
+        self.outbox.submit(
+            send,
             f"private reply to {user_id} in {channel_id}",
             team_id=team_id,
         )

@@ -21,6 +21,7 @@ from db.engine import Database
 from db.models import Post
 from db.queries import posts as post_queries
 from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer
+from db.queries.stats import user_stats
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +117,29 @@ class Answering:
             question=question, options=options, chosen=chosen, footer=streak_footer(current, longest)
         )
         return DailyResult(Reply(text, blocks), recorded_post_id=post.id)
+
+    def stored_reply(self, *, post_id: int, user_id: str) -> Reply | None:
+        """The private reply to an answer already stored (owed since a replica died right after
+        acknowledging it), with the person's streak as it stands now."""
+        with self.db.reading() as session:
+            post = post_queries.get_post(session=session, post_id=post_id)
+            answer = find_answer(session=session, post_id=post_id, user_id=user_id)
+            if post is None or answer is None:
+                return None
+            stats = user_stats(
+                session=session, team_id=post.team_id, channel_id=post.channel_id, user_id=user_id
+            )
+        question = self.bank.question(post.question_id)
+        if question is None:
+            return None
+        options = option_order(question, f"post-{post.id}")
+        chosen = next((o for o in options if o.index == answer.option_index), None)
+        if chosen is None:
+            return None
+        text, blocks = render_answer_result(
+            question=question,
+            options=options,
+            chosen=chosen,
+            footer=streak_footer(stats.current_streak, stats.longest_streak),
+        )
+        return Reply(text, blocks)

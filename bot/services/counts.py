@@ -20,6 +20,7 @@ from bot.slack.clients import SlackClients
 from content import Bank
 from db.engine import Database
 from db.queries import posts as post_queries
+from db.queries import replies as reply_queries
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,9 @@ class CountRefresher:
             client.chat_update(channel=target.channel_id, ts=target.ts, text=text, blocks=blocks)
         except (SlackApiError, urllib.error.URLError, OSError) as error:
             logger.warning("could not refresh the answer count of post %s: %s", post_id, error)
+        else:
+            with self.db.writing() as session:
+                reply_queries.count_shown(session=session, post_id=post_id, answered=answered)
         # If the question closed while we were updating, our update may have put the
         # buttons back over the reveal: render the reveal again.
         with self.db.reading() as session:

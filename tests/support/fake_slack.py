@@ -362,6 +362,11 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._messages.get(channel, []))
 
+    def clear_faults(self, method: str) -> None:
+        """Drop the faults still queued for ``method`` (answer it normally from now on)."""
+        with self._lock:
+            self._faults.pop(method, None)
+
     def reset(self) -> None:
         """Forget calls, faults (fail_next and rate limits) and messages. Users/admins/usergroups stay."""
         with self._lock:
