@@ -44,6 +44,7 @@ def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
 
     app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
     app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
+    app.command("/leader-quiz")(only_ack)
     handler = SlackRequestHandler(app)
 
     def wsgi(environ: dict, start_response: Any) -> Any:
@@ -95,7 +96,6 @@ def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     app = AsyncApp(
         client=AsyncWebClient(token=token, base_url=api_url),
         signing_secret=signing_secret,
-        token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bench.bare"),
@@ -106,6 +106,7 @@ def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
 
     app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
     app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
+    app.command("/leader-quiz")(only_ack)
     handler = AsyncSlackRequestHandler(app)
 
     async def asgi(scope: dict, receive: Any, send: Any) -> None:

@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "--count-seconds", type=float, default=5.0, help="COUNT_UPDATE_SECONDS (production: 5)"
     )
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare Bolt ceiling run")
+    parser.add_argument("--ceiling-only", action="store_true", help="measure only the bare Bolt ceilings")
     parser.add_argument(
         "--ceiling",
         action="append",
@@ -405,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
                 ceiling = measured
         if ceiling is not None and len(figures.get("ceilings", {})) > 1:
             print(f"best ceiling: {ceiling['spec']} at {ceiling['rps']:,.0f} req/s")
+        if args.ceiling_only:
+            if args.json:
+                Path(args.json).write_text(json.dumps(figures, indent=2))
+            return 0
 
         # -- the app -------------------------------------------------------------------
         fake_calls_before = len(fake.calls())

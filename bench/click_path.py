@@ -133,6 +133,24 @@ def main(argv: list[str] | None = None) -> int:
             headers = sender.signed_headers(body, content_type="application/x-www-form-urlencoded")
             clicks.append((user, values[letter], body.encode(), headers))
 
+        # Database round trips per click: every statement sent, and every transaction begun.
+        from sqlalchemy import event
+
+        sent = {"statements": 0, "transactions": 0}
+
+        def count_statement(*_args: object) -> None:
+            sent["statements"] += 1
+
+        def count_begin(*_args: object) -> None:
+            sent["transactions"] += 1
+
+        engines = {id(e): e for e in (runtime.db.engine, runtime.db.library_engine)}.values()
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", count_statement)
+            event.listen(engine, "begin", count_begin)
+        stage_statements = {"grade": 0, "count": 0}
+        stage_transactions = {"grade": 0, "count": 0}
+
         stages: dict[str, list[float]] = {"front": [], "grade": [], "reply": [], "count": []}
         cpu: dict[str, float] = dict.fromkeys(stages, 0.0)
         statuses: list[str] = []
@@ -145,10 +163,14 @@ def main(argv: list[str] | None = None) -> int:
             t0, c0 = time.perf_counter(), time.thread_time()
             front(environ_for(body, headers), lambda status, _headers: statuses.append(status))
             t1, c1 = time.perf_counter(), time.thread_time()
+            s1, x1 = sent["statements"], sent["transactions"]
             result = runtime.answering.answer_daily(
                 team_id=TEAM, channel_id=CHANNEL, user_id=user, value=value
             )
             t2, c2 = time.perf_counter(), time.thread_time()
+            if number >= warm:
+                stage_statements["grade"] += sent["statements"] - s1
+                stage_transactions["grade"] += sent["transactions"] - x1
             runtime.clients.for_team(TEAM).chat_postEphemeral(
                 channel=CHANNEL, user=user, **result.reply.payload()
             )
@@ -182,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  total  CPU {total_cpu / measured * 1e3:6.2f} ms/click "
             f"-> at most {measured / total_cpu:,.0f} clicks/s per core (GIL-bound worker)"
+        )
+        print(
+            f"  database per click (grade): {stage_statements['grade'] / measured:.1f} statements in "
+            f"{stage_transactions['grade'] / measured:.2f} transactions"
         )
 
         outbox = getattr(runtime, "outbox", None)

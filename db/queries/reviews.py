@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import spaced
 from db.models import ReviewCard, ReviewLog
+from db.queries._upsert import insert_for
 
 DAILY, PRACTICE, REVIEW = "daily", "practice", "review"
 
@@ -27,16 +27,19 @@ def _state(row: ReviewCard) -> spaced.CardState:
     )
 
 
-def _locked(session: Session, team_id: str, user_id: str, question_id: str) -> ReviewCard | None:
+_cards, _log = ReviewCard.__table__, ReviewLog.__table__
+
+
+def _locked(session: Session, team_id: str, user_id: str, question_id: str):  # a Row of review_cards
     return session.execute(
-        select(ReviewCard)
+        select(_cards)
         .where(
-            ReviewCard.team_id == team_id,
-            ReviewCard.user_id == user_id,
-            ReviewCard.question_id == question_id,
+            _cards.c.team_id == team_id,
+            _cards.c.user_id == user_id,
+            _cards.c.question_id == question_id,
         )
         .with_for_update()
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def review(
@@ -49,11 +52,15 @@ def review(
     now: dt.datetime,
     source: str,
 ) -> spaced.CardState:
-    """Review the card (creating it on a first answer) and log the review; the new state."""
-    row = _locked(session, team_id, user_id, question_id)
-    if row is None:
-        fresh = spaced.review(None, correct=correct, now=now)
-        row = ReviewCard(
+    """Review the card (creating it on a first answer) and log the review; the new state.
+
+    Core statements, not the ORM: this runs inside every click's transaction, and a daily
+    answer is nearly always a card's first review, which one INSERT ... ON CONFLICT DO NOTHING
+    RETURNING settles without a savepoint or a unit-of-work flush (half the click's cost before)."""
+    fresh = spaced.review(None, correct=correct, now=now)
+    card_id = session.execute(
+        insert_for(session, _cards)
+        .values(
             team_id=team_id,
             user_id=user_id,
             question_id=question_id,
@@ -61,33 +68,25 @@ def review(
             reviews=1,
             lapses=int(not correct),
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:  # the same person's other answer created it a moment ago
-            return review(
-                session=session,
-                team_id=team_id,
-                user_id=user_id,
-                question_id=question_id,
-                correct=correct,
-                now=now,
-                source=source,
-            )
-        state = fresh
-    else:
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id", "question_id"])
+        .returning(_cards.c.id)
+    ).scalar()
+    state = fresh
+    if card_id is None:  # reviewed before: schedule from its stored state, under a row lock
+        row = _locked(session, team_id, user_id, question_id)
+        assert row is not None  # the conflict was this row, and cards are only deleted with their owner
+        card_id = row.id
         state = spaced.review(_state(row), correct=correct, now=now)
         session.execute(
-            update(ReviewCard)
-            .where(ReviewCard.id == row.id)
+            update(_cards)
+            .where(_cards.c.id == card_id)
             .values(
-                **_columns(state), reviews=ReviewCard.reviews + 1, lapses=ReviewCard.lapses + int(not correct)
+                **_columns(state), reviews=_cards.c.reviews + 1, lapses=_cards.c.lapses + int(not correct)
             )
         )
-    session.add(
-        ReviewLog(
-            card_id=row.id,
+    session.execute(
+        _log.insert().values(
+            card_id=card_id,
             team_id=team_id,
             user_id=user_id,
             question_id=question_id,
