@@ -146,7 +146,7 @@ def write_bodies(  # type: ignore[no-untyped-def]
 
 
 def run_load(
-    *, port: int, bodies: Path, concurrency: int, secret: str, out: Path, rate: float | None = None
+    *, port: int | str, bodies: Path, concurrency: int, secret: str, out: Path, rate: float | None = None
 ) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -322,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, help="open loop: clicks arriving per second (issue 14)")
     parser.add_argument("--commands", type=int, default=0, help="`/leader-quiz stats` mixed into the clicks")
     parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="`serve` processes on the one database, clicks split between them",
+    )
+    parser.add_argument(
         "--threads", type=int, default=16, help="HTTP_THREADS (gthread threads), both servers"
     )
     parser.add_argument(
@@ -413,12 +419,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # -- the app -------------------------------------------------------------------
         fake_calls_before = len(fake.calls())
-        serve = ServeProcess(env, workdir / "serve.log")
+        replicas = [ServeProcess(env, workdir / f"serve-{n}.log") for n in range(args.replicas)]
+        serve = replicas[0]
         try:
-            serve.wait_healthy(timeout=30)
+            for replica in replicas:
+                replica.wait_healthy(timeout=30)
             start_s = time.monotonic() - serve.started_at
             time.sleep(1.0)  # idle a moment: the scheduler's first sync and heartbeat settle
             workers = children_of(serve.process.pid)
+            every_worker = [pid for replica in replicas for pid in children_of(replica.process.pid)]
             master_mem, worker_mem = memory_kb(serve.process.pid), memory_kb(workers[0]) if workers else {}
             idle_rss_mb = (master_mem.get("rss", 0) + worker_mem.get("rss", 0)) / 1024
             print(
@@ -427,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"= {idle_rss_mb:.1f} MB"
             )
             worker_pid = workers[0]
-            cpu_before = cpu_seconds(worker_pid)
+            cpu_before = sum(cpu_seconds(pid) for pid in every_worker)
             our_cpu_before = time.process_time()
             profiler = (
                 start_profiler(worker_pid, args.profile, "(burst + reply drain)", gil_only=args.profile_gil)
@@ -435,14 +444,19 @@ def main(argv: list[str] | None = None) -> int:
                 else None
             )
             raw = run_load(
-                port=serve.port,
+                port=",".join(str(replica.port) for replica in replicas),
                 bodies=bodies,
                 concurrency=args.concurrency,
                 secret=SIGNING_SECRET,
                 out=workdir / "app.json",
                 rate=args.rate,
             )
-            app = describe_load("app (leader-quiz serve)", raw)
+            app = describe_load(
+                "app (leader-quiz serve)"
+                if args.replicas == 1
+                else f"app ({args.replicas} replicas, clicks split)",
+                raw,
+            )
 
             # Private replies trail the acks: wait until they stop arriving.
             def replies() -> int:
@@ -472,12 +486,13 @@ def main(argv: list[str] | None = None) -> int:
 
             wait_until(final_count_shown, timeout=args.count_seconds * 2 + 10, interval=0.2)
             stop_profiler(profiler)
-            app_cpu = cpu_seconds(worker_pid) - cpu_before
+            app_cpu = sum(cpu_seconds(pid) for pid in every_worker) - cpu_before
             fake_cpu = time.process_time() - our_cpu_before
             worker_after = memory_kb(worker_pid)
         finally:
-            serve.stop()
-        log_text = (workdir / "serve.log").read_text(errors="replace")
+            for replica in replicas:
+                replica.stop()
+        log_text = "".join(replica.log_path.read_text(errors="replace") for replica in replicas)
 
         # -- figures -------------------------------------------------------------------
         sent_at = {lines[r[0]][1]: r[1] for r in raw["results"] if lines[r[0]][0] == "click"}

@@ -65,13 +65,18 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, close
 
 
-async def run(requests: list[bytes], host: str, port: int, concurrency: int, timeout: float) -> dict:
+async def run(
+    requests: list[list[bytes]], host: str, ports: list[int], concurrency: int, timeout: float
+) -> dict:
+    """Closed loop; worker w sends to ports[w % len(ports)] (requests[i][p]: request i for port p)."""
     results: list[list] = [[] for _ in requests]
     next_index = 0
     errors = 0
 
-    async def worker() -> None:
+    async def worker(number: int) -> None:
         nonlocal next_index, errors
+        which = number % len(ports)
+        port = ports[which]
         reader = writer = None
         while next_index < len(requests):
             index = next_index
@@ -81,7 +86,7 @@ async def run(requests: list[bytes], host: str, port: int, concurrency: int, tim
                     if writer is None:
                         reader, writer = await asyncio.open_connection(host, port)
                     sent = time.monotonic()
-                    writer.write(requests[index])
+                    writer.write(requests[index][which])
                     status, close = await asyncio.wait_for(read_response(reader), timeout)
                     results[index] = [index, sent, time.monotonic() - sent, status]
                     if close:
@@ -99,16 +104,22 @@ async def run(requests: list[bytes], host: str, port: int, concurrency: int, tim
             writer.close()
 
     started = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(number) for number in range(concurrency)))
     finished = time.monotonic()
     return {"results": results, "started": started, "finished": finished, "errors": errors}
 
 
 async def run_open(
-    requests: list[bytes], host: str, port: int, rate: float, max_connections: int, timeout: float
+    requests: list[list[bytes]],
+    host: str,
+    ports: list[int],
+    rate: float,
+    max_connections: int,
+    timeout: float,
 ) -> dict:
+    """Open loop; request i goes to ports[i % len(ports)] (split evenly, like a load balancer)."""
     results: list[list] = [[] for _ in requests]
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    idle: list[list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = [[] for _ in ports]
     slots = asyncio.Semaphore(max_connections)
     errors = 0
     peak = 0
@@ -116,23 +127,24 @@ async def run_open(
 
     async def one(index: int, due: float) -> None:
         nonlocal errors, peak, open_now
+        which = index % len(ports)
         async with slots:
             for _attempt in range(3):
-                connection = idle.pop() if idle else None
+                connection = idle[which].pop() if idle[which] else None
                 try:
                     if connection is None:
-                        connection = await asyncio.open_connection(host, port)
+                        connection = await asyncio.open_connection(host, ports[which])
                         open_now += 1
                         peak = max(peak, open_now)
                     reader, writer = connection
-                    writer.write(requests[index])
+                    writer.write(requests[index][which])
                     status, close = await asyncio.wait_for(read_response(reader), timeout)
                     results[index] = [index, due, time.monotonic() - due, status]
                     if close:
                         writer.close()
                         open_now -= 1
                     else:
-                        idle.append(connection)
+                        idle[which].append(connection)
                     return
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                     errors += 1
@@ -151,8 +163,9 @@ async def run_open(
         tasks.append(asyncio.create_task(one(index, due)))
     await asyncio.gather(*tasks)
     finished = time.monotonic()
-    for _reader, writer in idle:
-        writer.close()
+    for pool in idle:
+        for _reader, writer in pool:
+            writer.close()
     return {
         "results": results,
         "started": started,
@@ -166,7 +179,7 @@ async def run_open(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", required=True, help="a port, or several comma-separated (split evenly)")
     parser.add_argument("--bodies", required=True, help="file with one form-encoded body per line")
     parser.add_argument("--secret", required=True, help="the Slack signing secret")
     parser.add_argument("--concurrency", type=int, default=50, help="closed loop: connections")
@@ -179,16 +192,17 @@ def main(argv: list[str] | None = None) -> int:
         bodies = [line.rstrip(b"\n") for line in handle if line.strip()]
     timestamp = str(int(time.time()))
     secret = args.secret.encode()
+    ports = [int(port) for port in args.port.split(",")]
     requests = [
-        build_request(body, host=args.host, port=args.port, secret=secret, timestamp=timestamp)
+        [build_request(body, host=args.host, port=port, secret=secret, timestamp=timestamp) for port in ports]
         for body in bodies
     ]
     if args.rate:
         outcome = asyncio.run(
-            run_open(requests, args.host, args.port, args.rate, args.max_connections, args.timeout)
+            run_open(requests, args.host, ports, args.rate, args.max_connections, args.timeout)
         )
     else:
-        outcome = asyncio.run(run(requests, args.host, args.port, args.concurrency, args.timeout))
+        outcome = asyncio.run(run(requests, args.host, ports, args.concurrency, args.timeout))
     with open(args.out, "w") as handle:
         json.dump(outcome, handle)
     return 0

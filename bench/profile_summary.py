@@ -24,7 +24,7 @@ DEFAULT_UNDER = [
     "answer_daily",
     "send_ephemeral",
     "answered",
-    "_try_refresh",
+    "_refresh",
     "handle_daily_answer",
 ]
 

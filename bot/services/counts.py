@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,24 +57,37 @@ class CountRefresher:
         self._pending: dict[int, threading.Timer] = {}
         # When this process may next try for a post's slot: saves a write per click.
         self._not_before: dict[int, dt.datetime] = {}
-        self._last_sent: dict[int, float] = {}  # monotonic time of the last send, per post
-        self._send_locks: dict[int, threading.Lock] = {}
+        self._queued: set[int] = set()  # refreshes waiting in the outbox
         self._stopped = False
 
     def answered(self, post_id: int) -> None:
-        """Called after an answer to `post_id` committed: refresh now, or make sure a
-        refresh is pending for when the window opens."""
+        """Called after an answer to `post_id` committed: refresh soon, or make sure a
+        refresh is pending for when the window opens. No database work on the caller's
+        (request) thread: the slot is claimed by the outbox thread that sends."""
         now = self.clock.now()
         with self._lock:
-            not_before = self._not_before.get(post_id)
-            if post_id in self._pending:
+            if post_id in self._pending or post_id in self._queued:
                 return
+            not_before = self._not_before.get(post_id)
         if not_before is not None and now < not_before:
             self._schedule(post_id, (not_before - now).total_seconds())
             return
-        self._try_refresh(post_id)
+        self._queue(post_id)
 
-    def _try_refresh(self, post_id: int) -> None:
+    def _queue(self, post_id: int) -> None:
+        with self._lock:
+            if self._stopped or post_id in self._queued:
+                return
+            self._queued.add(post_id)
+        self.outbox.submit(lambda: self._refresh(post_id), f"answer count of post {post_id}")
+
+    def _refresh(self, post_id: int) -> None:
+        """Claim this window's slot and send at once. The slot is claimed right before the
+        send and moved to the send's end after it, so two sends of one message, from any
+        replicas, reach Slack at least a window apart however long an outbox queue or a
+        Slack call took (claiming when the click arrived and sending later did not)."""
+        with self._lock:
+            self._queued.discard(post_id)
         with self.db.writing() as session:
             # Read the clock only once we hold the transaction (and, on SQLite, the write
             # lock): a `now` taken before waiting would open the window early.
@@ -84,6 +96,7 @@ class CountRefresher:
                 session=session, post_id=post_id, now=now, window=self.window
             )
             post = post_queries.get_post(session=session, post_id=post_id)
+            answered = post_queries.answer_counts(session=session, post_id=post_id)[0] if claimed else 0
         if post is None or post.status != post_queries.OPEN:
             return
         if not claimed:
@@ -93,36 +106,24 @@ class CountRefresher:
                 self._not_before[post_id] = refreshed + self.window
             self._schedule(post_id, max((refreshed + self.window - now).total_seconds(), 0.05))
             return
-        with self._lock:
-            self._not_before[post_id] = now + self.window
         target = _Target(post.team_id, post.channel_id, post.message_ts, post.question_id)
-        self.outbox.submit(
-            lambda: self._spaced_update(post_id, target),
-            f"answer count of post {post_id}",
-            team_id=target.team_id,
-        )
-
-    def _spaced_update(self, post_id: int, target: _Target) -> None:
-        """Send a claimed update no sooner than a window after this process's previous send
-        for the message (the outbox may have delayed that one), with the count read just
-        before sending, so the message never shows an older count than a previous update."""
+        shown = self._update_message(post_id, target, answered)
+        with self.db.writing() as session:
+            ended = self.clock.now()
+            reply_queries.count_sent(
+                session=session, post_id=post_id, sent_at=ended, answered=answered if shown else None
+            )
         with self._lock:
-            send_lock = self._send_locks.setdefault(post_id, threading.Lock())
-        with send_lock:  # one send per message at a time, in claim order
-            wait = self._last_sent.get(post_id, -1e9) + self.window.total_seconds() - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            with self.db.reading() as session:
-                answered = post_queries.answer_counts(session=session, post_id=post_id)[0]
-            self._last_sent[post_id] = time.monotonic()
-            self._update_message(post_id, target, answered)
+            self._not_before[post_id] = ended + self.window
+        self._after_send(post_id)
 
-    def _update_message(self, post_id: int, target: _Target, answered: int) -> None:
+    def _update_message(self, post_id: int, target: _Target, answered: int) -> bool:
+        """chat.update with the count; whether Slack took it."""
         question = self.bank.question(target.question_id)
         lesson = self.bank.lesson(question.lesson_id) if question else None
         client = self.clients.for_team(target.team_id)
         if question is None or lesson is None or not target.ts or client is None:
-            return
+            return False
         text, blocks = render_daily_question(
             post_id=post_id, question=question, lesson=lesson, answered=answered
         )
@@ -130,9 +131,10 @@ class CountRefresher:
             client.chat_update(channel=target.channel_id, ts=target.ts, text=text, blocks=blocks)
         except (SlackApiError, urllib.error.URLError, OSError) as error:
             logger.warning("could not refresh the answer count of post %s: %s", post_id, error)
-        else:
-            with self.db.writing() as session:
-                reply_queries.count_shown(session=session, post_id=post_id, answered=answered)
+            return False
+        return True
+
+    def _after_send(self, post_id: int) -> None:
         # If the question closed while we were updating, our update may have put the
         # buttons back over the reveal: render the reveal again.
         with self.db.reading() as session:
@@ -153,7 +155,7 @@ class CountRefresher:
         with self._lock:
             self._pending.pop(post_id, None)
         try:
-            self._try_refresh(post_id)
+            self._queue(post_id)
         except Exception:  # a timer thread must not die silently with the count stale
             logger.exception("refreshing the answer count of post %s failed", post_id)
             self._schedule(post_id, self.window.total_seconds())

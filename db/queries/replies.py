@@ -90,5 +90,14 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def count_shown(*, session: Session, post_id: int, answered: int) -> None:
-    session.execute(update(Post).where(Post.id == post_id).values(count_shown=answered))
+def count_sent(*, session: Session, post_id: int, sent_at: dt.datetime, answered: int | None) -> None:
+    """A count update's send ended at `sent_at` (the next window runs from here); `answered` is
+    what the message now shows, None when Slack did not take it."""
+    values: dict = {"count_refreshed_at": sent_at}
+    if answered is not None:
+        values["count_shown"] = answered
+    session.execute(
+        update(Post)
+        .where(Post.id == post_id, (Post.count_refreshed_at.is_(None)) | (Post.count_refreshed_at <= sent_at))
+        .values(**values)
+    )

@@ -157,6 +157,42 @@ def test_count_updates_are_coalesced(env: dict[str, str], fake_slack: FakeSlack,
         app.stop()
 
 
+def test_count_updates_stay_a_window_apart_across_replicas_with_a_backed_up_outbox(
+    env: dict[str, str], fake_slack: FakeSlack, database_url: str
+) -> None:
+    """Two replicas on one database; replica A's outbox is busy for 2 s, so its count refresh
+    runs late. A click on B in the meantime refreshes at once. The two sends still reach Slack a
+    window apart: the slot is claimed when a refresh is sent, not when its click arrived."""
+    window = 1.5
+    a = InProcessApp.from_env({**env, "COUNT_UPDATE_SECONDS": str(window)})
+    b = InProcessApp.from_env({**env, "COUNT_UPDATE_SECONDS": str(window)})
+    try:
+        post_day(a, dt.date(2026, 11, 23))
+        message = latest_message(fake_slack)
+        value = next(iter(buttons(message).values()))
+        release = threading.Event()
+        for _ in range(16):  # every outbox worker of A busy
+            a.runtime.outbox.submit(lambda: release.wait(10), "busy")
+        threading.Timer(2.0, release.set).start()
+        to_a = SlackSender(base_url=a.base_url, response_url_for=fake_slack.response_url)
+        to_b = SlackSender(base_url=b.base_url, response_url_for=fake_slack.response_url)
+        assert to_a.click(value=value, user="UONA", channel=CHANNEL).status_code == 200
+        time.sleep(window + 0.1)
+        assert to_b.click(value=value, user="UONB", channel=CHANNEL).status_code == 200
+        fake_slack.wait_for(
+            "chat.update",
+            where=lambda c: "2 people answered" in block_texts(c.params.get("blocks") or []),
+            timeout=10,
+        )
+        time.sleep(2 * window + 1.0)  # A's late refresh has had its chance
+        updates = [c for c in fake_slack.calls("chat.update") if c.params.get("ts") == message["ts"]]
+        gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(updates)]
+        assert all(gap >= window * 0.9 for gap in gaps), gaps
+    finally:
+        a.stop()
+        b.stop()
+
+
 def test_a_click_before_the_poster_stored_the_ts_counts(
     app: InProcessApp, slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
