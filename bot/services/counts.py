@@ -34,6 +34,12 @@ class _Target:
     question_id: str
 
 
+# How long a claimed slot reads as taken while its send is under way: past the client's
+# timeout and retries, so it only matters if the sender died mid-send (the leader's catch-up
+# then refreshes the count once it lapses).
+SEND_HOLD = dt.timedelta(seconds=60)
+
+
 class CountRefresher:
     def __init__(
         self,
@@ -92,8 +98,9 @@ class CountRefresher:
             # Read the clock only once we hold the transaction (and, on SQLite, the write
             # lock): a `now` taken before waiting would open the window early.
             now = self.clock.now()
+            held = now + SEND_HOLD
             claimed = post_queries.claim_count_refresh(
-                session=session, post_id=post_id, now=now, window=self.window
+                session=session, post_id=post_id, now=now, window=self.window, hold=held
             )
             post = post_queries.get_post(session=session, post_id=post_id)
             answered = post_queries.answer_counts(session=session, post_id=post_id)[0] if claimed else 0
@@ -101,7 +108,8 @@ class CountRefresher:
             return
         if not claimed:
             # Someone (maybe another replica) refreshed within the window; come back after it.
-            refreshed = post.count_refreshed_at or now
+            # A slot held by a send still under way (ahead of now) is retried a window on.
+            refreshed = min(post.count_refreshed_at or now, now)
             with self._lock:
                 self._not_before[post_id] = refreshed + self.window
             self._schedule(post_id, max((refreshed + self.window - now).total_seconds(), 0.05))
@@ -111,7 +119,11 @@ class CountRefresher:
         with self.db.writing() as session:
             ended = self.clock.now()
             reply_queries.count_sent(
-                session=session, post_id=post_id, sent_at=ended, answered=answered if shown else None
+                session=session,
+                post_id=post_id,
+                held=held,
+                sent_at=ended,
+                answered=answered if shown else None,
             )
         with self._lock:
             self._not_before[post_id] = ended + self.window

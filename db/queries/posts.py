@@ -139,8 +139,12 @@ def answer_counts(*, session: Session, post_id: int) -> tuple[int, int]:
     return int(answered), int(correct)
 
 
-def claim_count_refresh(*, session: Session, post_id: int, now: dt.datetime, window: dt.timedelta) -> bool:
-    """Take this window's single `chat.update` slot for a post, across all replicas."""
+def claim_count_refresh(
+    *, session: Session, post_id: int, now: dt.datetime, window: dt.timedelta, hold: dt.datetime | None = None
+) -> bool:
+    """Take this window's single `chat.update` slot for a post, across all replicas. With
+    `hold` (a time ahead), the slot reads as taken until then, or until the sender records
+    when its send ended (`count_sent`): a send slow to leave never overlaps another's window."""
     result = session.execute(
         update(Post)
         .where(
@@ -148,7 +152,7 @@ def claim_count_refresh(*, session: Session, post_id: int, now: dt.datetime, win
             Post.status == OPEN,
             (Post.count_refreshed_at.is_(None)) | (Post.count_refreshed_at <= now - window),
         )
-        .values(count_refreshed_at=now)
+        .values(count_refreshed_at=hold or now)
     )
     return result.rowcount == 1
 

@@ -90,14 +90,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def count_sent(*, session: Session, post_id: int, sent_at: dt.datetime, answered: int | None) -> None:
-    """A count update's send ended at `sent_at` (the next window runs from here); `answered` is
-    what the message now shows, None when Slack did not take it."""
+def count_sent(
+    *, session: Session, post_id: int, held: dt.datetime, sent_at: dt.datetime, answered: int | None
+) -> None:
+    """The count update claimed with `held` ended at `sent_at` (the next window runs from
+    here); `answered` is what the message now shows, None when Slack did not take it."""
     values: dict = {"count_refreshed_at": sent_at}
     if answered is not None:
         values["count_shown"] = answered
-    session.execute(
-        update(Post)
-        .where(Post.id == post_id, (Post.count_refreshed_at.is_(None)) | (Post.count_refreshed_at <= sent_at))
-        .values(**values)
-    )
+    session.execute(update(Post).where(Post.id == post_id, Post.count_refreshed_at == held).values(**values))

@@ -19,6 +19,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
+from bot.services.counts import SEND_HOLD
 from db.engine import Database
 from db.models import Answer
 from tests.support.fake_slack import FakeSlack
@@ -152,10 +153,12 @@ def test_stopping_mid_burst_loses_no_acknowledged_click(
                 replies = [c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")]
                 assert len(replies) == len(set(replies)), "a reply was sent twice"
             total = len(answers)
+            # A count send cut off by the kill holds its slot for SEND_HOLD; the leader's
+            # catch-up sends the right count once that lapses.
             fake_slack.wait_for(
                 "chat.update",
                 where=lambda c: f"{total} people answered" in block_texts(c.params.get("blocks") or []),
-                timeout=30,
+                timeout=SEND_HOLD.total_seconds() + 30,
             )
         finally:
             second.stop()
