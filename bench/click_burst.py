@@ -331,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=16, help="HTTP_THREADS (gthread threads), both servers"
     )
     parser.add_argument(
+        "--workers", type=int, default=1, help="WEB_CONCURRENCY: gunicorn worker processes per `serve`"
+    )
+    parser.add_argument(
         "--count-seconds", type=float, default=5.0, help="COUNT_UPDATE_SECONDS (production: 5)"
     )
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare Bolt ceiling run")
@@ -366,11 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": args.concurrency,
         "rate": args.rate,
         "threads": args.threads,
+        "workers": args.workers,
     }
     print(
         f"click burst: {args.users} users, "
         + (f"open loop at {args.rate:g}/s" if args.rate else f"{args.concurrency} connections")
-        + f", {args.threads} HTTP threads, "
+        + f", {args.workers} worker(s) x {args.threads} HTTP threads, "
         f"db {args.db}, {os.cpu_count()} CPUs"
     )
     with (
@@ -384,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url=database_url,
             COUNT_UPDATE_SECONDS=str(args.count_seconds),
             HTTP_THREADS=str(args.threads),
+            WEB_CONCURRENCY=str(args.workers),
         )
         post_id, message_ts = post_question(env)
         message = fake.messages(CHANNEL)[-1]

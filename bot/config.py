@@ -48,6 +48,9 @@ class Settings:
     count_update_seconds: float = 5.0
     admin_cache_seconds: float = 60.0
     http_threads: int = 16
+    # gunicorn worker processes; each is a full replica (its own scheduler, outbox and count
+    # refresher) coordinated with the others through the database, like separate replicas.
+    web_concurrency: int = 1
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object per line (bot.logging_setup)
@@ -109,6 +112,15 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {raw}")
     return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name} must be a whole number, at least {minimum}, got {raw!r}")
+    return int(raw)
 
 
 def _single_workspace(env: Mapping[str, str]) -> str:
@@ -252,7 +264,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         reply_resend_seconds=_float(env, "REPLY_RESEND_SECONDS", 240.0, 1.0),
         count_update_seconds=_float(env, "COUNT_UPDATE_SECONDS", 5.0, 0.0),
         admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
-        http_threads=int(_float(env, "HTTP_THREADS", 16, 1)),
+        http_threads=_whole(env, "HTTP_THREADS", 16, 1),
+        web_concurrency=_whole(env, "WEB_CONCURRENCY", 1, 1),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         log_format=log_format,
         content_dir=env.get("CONTENT_DIR", "").strip(),

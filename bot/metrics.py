@@ -2,11 +2,11 @@
 Slack port. Every name starts `leader_quiz_`; `deploy/alerts.yml` and the Grafana dashboard in
 `deploy/` are written against these.
 
-A replica is one process (gunicorn's single threaded worker, where the scheduler also lives),
-so its registry is the whole replica; across replicas Prometheus adds them up. Should the app
-be run under several processes sharing one port, set PROMETHEUS_MULTIPROC_DIR: each process
-then writes its samples there and the endpoint sums them (prometheus_client's multiprocess
-mode; the gauges declare how they combine)."""
+With one gunicorn worker (the default) a replica is one process, so its registry is the whole
+replica; across replicas Prometheus adds them up. With WEB_CONCURRENCY > 1, `serve` sets
+PROMETHEUS_MULTIPROC_DIR before the fork: each worker writes its samples there and the master's
+endpoint sums them (prometheus_client's multiprocess mode; the gauges declare how they
+combine, and a worker's live gauges go when it exits)."""
 
 from __future__ import annotations
 
@@ -95,6 +95,11 @@ def serve(host: str, port: int) -> Callable[[], None]:
         thread.join(timeout=5)
 
     return stop
+
+
+def process_gone(pid: int) -> None:
+    """A worker exited: its live gauges (outbox depth, leader) no longer count."""
+    prometheus_multiprocess.mark_process_dead(pid)
 
 
 class Ticker:

@@ -154,13 +154,15 @@ class Runtime:
     installs: Installs | None = None  # multi-workspace mode
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
-    def serve_metrics(self) -> None:
-        """With METRICS_PORT set: /metrics on HOST:METRICS_PORT, and the gauges of things that
-        change without an event sampled in the background."""
+    def serve_metrics(self, *, endpoint: bool = True) -> None:
+        """With METRICS_PORT set: /metrics on HOST:METRICS_PORT (unless another process serves
+        it, `endpoint=False`), and the gauges of things that change without an event sampled
+        in the background."""
         port = self.settings.metrics_port
         if port is None:
             return
-        self._stops.append(metrics.serve(self.settings.host, port))
+        if endpoint:
+            self._stops.append(metrics.serve(self.settings.host, port))
         for ticker in (
             metrics.Ticker([self.outbox.sample, self.scheduler.sample], interval=1.0),
             # One read of every schedule: often enough for a 10-minute alert, cheap enough.
@@ -168,7 +170,8 @@ class Runtime:
         ):
             ticker.start()
             self._stops.append(ticker.stop)
-        logger.info("metrics on http://%s:%d/metrics", self.settings.host, port)
+        if endpoint:
+            logger.info("metrics on http://%s:%d/metrics", self.settings.host, port)
 
     def close(self) -> None:
         for stop in self._stops:

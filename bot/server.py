@@ -1,12 +1,20 @@
-"""`leader-quiz serve`: gunicorn (threaded worker) serving the WSGI app, the scheduler, and
+"""`leader-quiz serve`: gunicorn (threaded workers) serving the WSGI app, the scheduler, and
 Socket Mode when an app token is set.
 
-One worker process with many threads: the scheduler and the count coalescing live in that
-process, and several replicas coordinate through the database, not through gunicorn."""
+Each worker process is a whole replica: it builds its own runtime after the fork (scheduler,
+outbox, count refresher), and the workers coordinate through the database exactly as separate
+replicas do (the lease, the claims, the count slot), not through gunicorn. One worker is the
+default; WEB_CONCURRENCY=N runs N, which is how one replica uses more than one core (the
+Python work of a click holds the GIL). With several workers the master serves /metrics,
+summing the workers' samples (prometheus_client's multiprocess mode)."""
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
+import shutil
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -24,7 +32,7 @@ def build_wsgi(settings: Settings) -> tuple[Any, Any]:
     runtime = build_runtime(settings)
     wsgi = build_web_app(runtime)
     runtime.scheduler.start()
-    runtime.serve_metrics()
+    runtime.serve_metrics(endpoint=settings.web_concurrency == 1)  # else the master serves it
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -55,7 +63,7 @@ class QuizServer(BaseApplication):
         s = self.settings
         config = {
             "bind": f"{s.host}:{s.port}",
-            "workers": 1,
+            "workers": s.web_concurrency,
             "worker_class": "gthread",
             "threads": s.http_threads,
             "timeout": 30,
@@ -72,6 +80,9 @@ class QuizServer(BaseApplication):
         }
         if s.log_format == "json":
             config["logger_class"] = RootLogs
+        if s.web_concurrency > 1 and s.metrics_port is not None:
+            config["when_ready"] = self._serve_metrics
+            config["child_exit"] = self._on_child_exit
         for key, value in config.items():
             if key in self.cfg.settings:
                 self.cfg.set(key, value)
@@ -84,6 +95,44 @@ class QuizServer(BaseApplication):
         if self.runtime is not None:
             self.runtime.close()  # gives the lease up so another replica takes over at once
 
+    def _serve_metrics(self, server: Any) -> None:
+        from bot import metrics
+
+        metrics.serve(self.settings.host, self.settings.metrics_port or 0)
+        logger.info(
+            "metrics of %d workers on http://%s:%d/metrics",
+            self.settings.web_concurrency,
+            self.settings.host,
+            self.settings.metrics_port,
+        )
+
+    def _on_child_exit(self, server: Any, worker: Any) -> None:
+        from bot import metrics
+
+        metrics.process_gone(worker.pid)
+
 
 def serve(settings: Settings) -> None:
-    QuizServer(settings).run()
+    created = None
+    if settings.web_concurrency > 1 and settings.metrics_port is not None:
+        created = _multiprocess_metrics_dir()
+    try:
+        QuizServer(settings).run()
+    finally:
+        if created:
+            shutil.rmtree(created, ignore_errors=True)
+
+
+def _multiprocess_metrics_dir() -> str | None:
+    """Point prometheus_client's multiprocess mode at a directory before anything imports it
+    (the workers inherit the setting through the fork): the operator's PROMETHEUS_MULTIPROC_DIR,
+    emptied of a previous run's samples, or a fresh one removed at exit (which is returned)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+        return None
+    path = tempfile.mkdtemp(prefix="leader-quiz-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path

@@ -243,6 +243,9 @@ def test_settings_reject_bad_values() -> None:
         ({"SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"),
         ({"LEASE_SECONDS": "5", "LEASE_RENEW_SECONDS": "6"}, "LEASE_RENEW_SECONDS"),
         ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+        ({"WEB_CONCURRENCY": "two"}, "WEB_CONCURRENCY"),
+        ({"HTTP_THREADS": "1.5"}, "HTTP_THREADS"),
     ]:
         with pytest.raises(ConfigError, match=named) as raised:
             load_settings({**base, **bad})

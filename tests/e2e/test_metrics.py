@@ -6,8 +6,12 @@ that is due and not out, leader or not."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,3 +166,94 @@ def test_overdue_gauge_counts_from_the_schedule_until_the_question_is_out(
     assert scheduler.overdue_seconds() == 0
     scheduler.sample_overdue()
     assert counted("leader_quiz_posts_overdue_seconds") == 0
+
+
+def clicks_by_process(directory: Path) -> dict[str, float]:
+    """Recorded clicks per worker pid, read from each worker's own multiprocess sample file."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    found: dict[str, float] = {}
+    for path in directory.glob("counter_*.db"):
+        alone = directory.parent / f"one-{path.stem}"
+        alone.mkdir(exist_ok=True)
+        shutil.copy(path, alone / path.name)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(alone))
+        recorded = registry.get_sample_value("leader_quiz_clicks_total", {"outcome": "recorded"}) or 0.0
+        if recorded:
+            found[path.stem.removeprefix("counter_")] = recorded
+    return found
+
+
+def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    metrics_port = free_port()
+    samples_dir = tmp_path / "samples"
+    serve_env = {
+        **env,
+        "WEB_CONCURRENCY": "2",
+        "METRICS_PORT": str(metrics_port),
+        "PROMETHEUS_MULTIPROC_DIR": str(samples_dir),
+    }
+    process = ServeProcess(serve_env, tmp_path / "serve.log")
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    try:
+        process.wait_healthy()
+        admin = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+        assert admin.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
+        fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
+        value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
+
+        # Clicks on fresh connections from several threads, until both workers took some.
+        users: list[str] = []
+
+        def click(user: str) -> int:
+            sender = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+            return sender.click(value=value_a, user=user, channel=CHANNEL).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            while len(clicks_by_process(samples_dir)) < 2 and len(users) < 400:
+                batch = [f"UW{len(users) + n:04d}" for n in range(16)]
+                users += batch
+                assert set(pool.map(click, batch)) == {200}
+        by_process = clicks_by_process(samples_dir)
+        assert len(by_process) == 2, f"one worker took every click: {by_process}"
+        replied = lambda: {c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")}  # noqa: E731
+        deadline = time.monotonic() + 30
+        while not set(users) <= replied() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert set(users) <= replied()
+        wait_for_metric(
+            url, "leader_quiz_slack_calls_total", len(users), method="chat.postEphemeral", result="ok"
+        )
+        samples = wait_for_metric(url, "leader_quiz_leader", 1)  # sampled each second
+
+        # A worker killed: gunicorn starts another; the dead one's live gauges leave the sum,
+        # its clicks stay counted.
+        gone = int(next(iter(by_process)))
+        os.kill(gone, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while list(samples_dir.glob(f"gauge_live*_{gone}.db")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not list(samples_dir.glob(f"gauge_live*_{gone}.db")), "a dead worker's gauges still count"
+        after = scrape(url)
+    finally:
+        process.stop()
+
+    # The master's endpoint is the sum over both workers, each of which took some of the clicks.
+    assert sum(by_process.values()) == value(samples, "leader_quiz_clicks_total", outcome="recorded")
+    assert value(samples, "leader_quiz_clicks_total", outcome="recorded") == len(users)
+    assert value(after, "leader_quiz_clicks_total", outcome="recorded") == len(users)
+    assert value(samples, "leader_quiz_ack_seconds_count", kind="action") == len(users)
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="ok") == len(
+        users
+    )
+    # The workers are replicas: one holds the lease; the one question was posted once.
+    assert value(samples, "leader_quiz_leader") == 1
+    assert len(fake_slack.messages(CHANNEL)) == 1
+    replies = [c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")]
+    assert len(replies) == len(set(replies)), "a click was replied to twice"
+    log = process.log_path.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
