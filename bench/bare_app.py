@@ -45,6 +45,7 @@ def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
     app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
     app.command("/leader-quiz")(only_ack)
+    app.event("app_home_opened")(only_ack)
     handler = SlackRequestHandler(app)
 
     def wsgi(environ: dict, start_response: Any) -> Any:
@@ -107,6 +108,7 @@ def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
     app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
     app.command("/leader-quiz")(only_ack)
+    app.event("app_home_opened")(only_ack)
     handler = AsyncSlackRequestHandler(app)
 
     async def asgi(scope: dict, receive: Any, send: Any) -> None:

@@ -111,19 +111,32 @@ def user_id(index: int) -> str:
 
 
 def write_bodies(  # type: ignore[no-untyped-def]
-    path: Path, *, users: int, values: dict[str, str], message_ts: str, fake, commands: int = 0
+    path: Path,
+    *,
+    users: int,
+    values: dict[str, str],
+    message_ts: str,
+    fake,
+    commands: int = 0,
+    homes: int = 0,
 ) -> list[tuple[str, int]]:
-    """One signed-to-be body per line: the clicks, with `commands` `/leader-quiz stats` spread
-    evenly among them; per line, ("click", user index) or ("command", command index)."""
+    """One signed-to-be body per line: the clicks, with `commands` `/leader-quiz stats` and
+    `homes` App Home openings spread evenly among them; per line, ("click", user index),
+    ("command", command index) or ("home", user index)."""
     from tests.support.slack_requests import SlackSender
 
     sender = SlackSender(base_url="http://unused", response_url_for=fake.response_url)
     rng = random.Random(20261126)
     letters = sorted(values)
     every = max(users // commands, 1) if commands else 0
+    every_home = max(users // homes, 1) if homes else 0
     lines: list[tuple[str, int]] = []
     with path.open("w") as handle:
         for index in range(users):
+            if every_home and index % every_home == every_home // 4 and index // every_home < homes:
+                event = {"type": "app_home_opened", "user": user_id(index), "channel": "DHOME", "tab": "home"}
+                handle.write(sender.event_body(event, event_id=f"EvHOME{index:07d}") + "\n")
+                lines.append(("home", index))
             if every and index % every == every // 2 and index // every < commands:
                 command = index // every
                 body = sender.command_body(
@@ -321,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="closed loop: concurrent connections")
     parser.add_argument("--rate", type=float, help="open loop: clicks arriving per second (issue 14)")
     parser.add_argument("--commands", type=int, default=0, help="`/leader-quiz stats` mixed into the clicks")
+    parser.add_argument("--homes", type=int, default=0, help="App Home openings mixed into the clicks")
     parser.add_argument(
         "--replicas",
         type=int,
@@ -395,7 +409,13 @@ def main(argv: list[str] | None = None) -> int:
         values = buttons(message)
         bodies = workdir / "bodies.txt"
         lines = write_bodies(
-            bodies, users=args.users, values=values, message_ts=message_ts, fake=fake, commands=args.commands
+            bodies,
+            users=args.users,
+            values=values,
+            message_ts=message_ts,
+            fake=fake,
+            commands=args.commands,
+            homes=args.homes,
         )
 
         # -- the ceiling ---------------------------------------------------------------
@@ -503,6 +523,14 @@ def main(argv: list[str] | None = None) -> int:
         sent_at = {lines[r[0]][1]: r[1] for r in raw["results"] if lines[r[0]][0] == "click"}
         command_acks = [r[2] for r in raw["results"] if lines[r[0]][0] == "command" and r[3] == 200]
         command_sent = {lines[r[0]][1]: r[1] for r in raw["results"] if lines[r[0]][0] == "command"}
+        home_acks = [r[2] for r in raw["results"] if lines[r[0]][0] == "home" and r[3] == 200]
+        home_sent = {user_id(lines[r[0]][1]): r[1] for r in raw["results"] if lines[r[0]][0] == "home"}
+        first_view: dict[str, float] = {}  # the first view published for the opener after it opened
+        for call in fake.calls("views.publish"):
+            opener = str(call.params.get("user_id"))
+            if call.ok and opener in home_sent and call.at >= home_sent[opener]:
+                first_view[opener] = min(first_view.get(opener, call.at), call.at)
+        home_views = [at - home_sent[opener] for opener, at in first_view.items()]
         command_replies = []
         for call in fake.calls("response_url"):
             key = str(call.params.get("_key", ""))
@@ -611,8 +639,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             figures["command_ack_p99_ms"] = percentile(command_acks, 99) * 1000
             figures["command_reply_max_s"] = max(command_replies) if command_replies else None
+        if args.homes:
+            print(
+                f"App Home opened mixed in: {len(home_acks)} of {args.homes} acked, ack "
+                f"{summary_ms(home_acks)}; view published {summary_ms(home_views)}"
+            )
+            slow = sum(1 for x in home_acks + home_views if x > SLACK_ACK_LIMIT_S)
+            checks.check(
+                len(home_views) >= args.homes,
+                "every App Home opening got its view",
+                f"{len(home_views)} views for {args.homes} openings; {slow} acks or views over 3 s",
+            )
+            figures["home_ack_p99_ms"] = percentile(home_acks, 99) * 1000
+            figures["home_view_max_s"] = max(home_views) if home_views else None
         checks.check(
-            app["statuses"] == {200: args.users + args.commands},
+            app["statuses"] == {200: args.users + args.commands + args.homes},
             "every click and command acked 200",
             str(app["statuses"]),
         )

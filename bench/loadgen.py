@@ -12,7 +12,7 @@ request i is due at start + i/R and goes out then on an idle connection (a new o
 busy, up to `--max-connections`), the way Slack sends clicks as people make them; its latency is
 counted from when it was due, so time spent waiting behind a slow server counts too.
 
-`bodies.txt` holds one form-encoded body per line. The result file is JSON:
+`bodies.txt` holds one body per line: form-encoded (clicks, commands) or a JSON object (events). The result file is JSON:
 {"results": [[index, sent_monotonic, latency_s, status], ...], "started": t, "finished": t,
 "errors": n} (open loop: `sent_monotonic` is when the request was due). time.monotonic() is CLOCK_MONOTONIC, comparable across processes on one host.
 """
@@ -28,6 +28,8 @@ import sys
 import time
 
 PATH = "/slack/events"
+IDLE_REUSE_S = 2.0
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"  # events; commands and clicks
 
 
 def build_request(body: bytes, *, host: str, port: int, secret: bytes, timestamp: str) -> bytes:
@@ -39,7 +41,7 @@ def build_request(body: bytes, *, host: str, port: int, secret: bytes, timestamp
         f"Host: {host}:{port}\r\n"
         "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)\r\n"
         "Accept: */*\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Type: {JSON if body.startswith(b'{') else FORM}\r\n"
         f"Content-Length: {len(body)}\r\n"
         f"X-Slack-Request-Timestamp: {timestamp}\r\n"
         f"X-Slack-Signature: {signature}\r\n"
@@ -119,7 +121,10 @@ async def run_open(
 ) -> dict:
     """Open loop; request i goes to ports[i % len(ports)] (split evenly, like a load balancer)."""
     results: list[list] = [[] for _ in requests]
-    idle: list[list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = [[] for _ in ports]
+    # Idle keep-alive connections per port, with when each was last used: one idle longer than
+    # IDLE_REUSE_S is closed instead of reused, as HTTP clients do, since the server (gunicorn's
+    # keepalive, 5 s) may have closed it and a request written into it would be lost.
+    idle: list[list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]]] = [[] for _ in ports]
     slots = asyncio.Semaphore(max_connections)
     errors = 0
     peak = 0
@@ -130,7 +135,14 @@ async def run_open(
         which = index % len(ports)
         async with slots:
             for _attempt in range(3):
-                connection = idle[which].pop() if idle[which] else None
+                connection = None
+                while idle[which] and connection is None:
+                    reader, writer, used = idle[which].pop()
+                    if time.monotonic() - used < IDLE_REUSE_S:
+                        connection = (reader, writer)
+                    else:
+                        writer.close()
+                        open_now -= 1
                 try:
                     if connection is None:
                         connection = await asyncio.open_connection(host, ports[which])
@@ -144,7 +156,7 @@ async def run_open(
                         writer.close()
                         open_now -= 1
                     else:
-                        idle[which].append(connection)
+                        idle[which].append((reader, writer, time.monotonic()))
                     return
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                     errors += 1
@@ -164,7 +176,7 @@ async def run_open(
     await asyncio.gather(*tasks)
     finished = time.monotonic()
     for pool in idle:
-        for _reader, writer in pool:
+        for _reader, writer, _used in pool:
             writer.close()
     return {
         "results": results,

@@ -207,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         twice = [channel for channel, n in per_person.items() if n > 1]
         checks.check(not twice, "nobody got two", f"{len(twice)} twice")
-        listed = all("100 reviews due" in str(c.params.get("text", "")) or args.cards != 100 for c in dms)
+        named = f"{args.cards} review{'s' if args.cards != 1 else ''} due"
+        listed = all(named in str(c.params.get("text", "")) for c in dms)
         checks.check(listed, "each DM names the due reviews", "")
         checks.check(
             len(posts) == args.channels, "every daily question posted", f"{len(posts)} of {args.channels}"

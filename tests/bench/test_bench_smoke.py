@@ -19,7 +19,25 @@ CASES = {
     # A 2 s count window: short enough to keep the run quick, long enough that the 10% spacing
     # tolerance is not eaten by scheduling jitter (a 1 s window was flaky before da720af).
     "click_burst": ["bench/click_burst.py", "--users", "50", "--count-seconds", "2"],
+    # Open loop, stats commands and App Home openings mixed in, two workers per serve.
+    "click_burst_open_loop": [
+        "bench/click_burst.py",
+        "--users",
+        "50",
+        "--count-seconds",
+        "2",
+        "--rate",
+        "50",
+        "--commands",
+        "3",
+        "--homes",
+        "3",
+        "--workers",
+        "2",
+        "--no-ceiling",
+    ],
     "click_path": ["bench/click_path.py", "--users", "50"],
+    "reminders_scale": ["bench/reminders_scale.py", "--people", "20", "--cards", "3", "--channels", "2"],
     "history_scale": [
         "bench/history_scale.py",
         "--users",

@@ -144,6 +144,10 @@ class SlackSender:
 
     def event(self, event: dict, *, event_id: str | None = None) -> requests.Response:
         """An Events API callback, as Slack sends it (JSON body)."""
+        return self.post_raw(self.event_body(event, event_id=event_id), content_type="application/json")
+
+    def event_body(self, event: dict, *, event_id: str | None = None) -> str:
+        """The JSON body of an Events API callback (the load generator signs and sends it)."""
         body = {
             "token": "verification-token-unused",
             "team_id": self.team_id,
@@ -165,7 +169,7 @@ class SlackSender:
             ],
             "is_ext_shared_channel": False,
         }
-        return self.post_raw(json.dumps(body), content_type="application/json")
+        return json.dumps(body)
 
     def practice_click(self, *, value: str, user: str, channel: str) -> requests.Response:
         letter = value.rsplit(":", 1)[-1][:1]
