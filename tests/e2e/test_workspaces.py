@@ -413,3 +413,33 @@ def test_serve_with_only_the_oauth_variables_installs_and_posts_in_two_workspace
     finally:
         process.stop()
     assert "faketokenvalue" not in (tmp_path / "serve.log").read_text()
+
+
+def test_forgetting_the_installer_keeps_the_installation_working(
+    replicas: list[InProcessApp], fake_slack: FakeSlack, database_url: str
+) -> None:
+    """The person who added the app asks to be forgotten in one workspace: the installation stays
+    (the workspace keeps its bot), but no longer names them; the other workspace's is untouched."""
+    install_both(replicas, fake_slack)
+    a, _ = replicas
+    exported = a.runtime.people.export(user_id="UINSTALLER", team_id=W1)
+    rows = exported["tables"]["slack_installations"]
+    assert len(rows) == 1 and rows[0]["team_id"] == W1
+    assert rows[0]["bot_token"] == "[secret]"  # an export never carries a token
+
+    forgotten = a.runtime.people.forget(user_id="UINSTALLER", team_id=W1)
+    assert forgotten.redacted == {"slack_installations": 1}
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            installers = dict(
+                connection.execute(text("SELECT team_id, user_id FROM slack_installations")).all()
+            )
+    finally:
+        engine.dispose()
+    assert installers == {W1: "", W2: "UINSTALLER"}
+    # W1's bot still posts with W1's own token.
+    assert post(a, W1, "CFORGET").status is PostStatus.POSTED
+    posted = fake_slack.calls("chat.postMessage")[-1]
+    assert bearer(posted) == fake_slack.tokens()[0]
