@@ -5,8 +5,9 @@ Each worker process is a whole replica: it builds its own runtime after the fork
 outbox, count refresher), and the workers coordinate through the database exactly as separate
 replicas do (the lease, the claims, the count slot), not through gunicorn. One worker is the
 default; WEB_CONCURRENCY=N runs N, which is how one replica uses more than one core (the
-Python work of a click holds the GIL). With several workers the master serves /metrics,
-summing the workers' samples (prometheus_client's multiprocess mode)."""
+Python work of a click holds the GIL). With several workers (or a PROMETHEUS_MULTIPROC_DIR
+set) the master serves /metrics, summing the workers' samples (prometheus_client's
+multiprocess mode)."""
 
 from __future__ import annotations
 
@@ -25,14 +26,15 @@ from bot.config import Settings
 logger = logging.getLogger(__name__)
 
 
-def build_wsgi(settings: Settings) -> tuple[Any, Any]:
-    """Build the runtime, the Bolt app and the WSGI app; start the scheduler (and Socket Mode)."""
+def build_wsgi(settings: Settings, *, metrics_endpoint: bool = True) -> tuple[Any, Any]:
+    """Build the runtime, the Bolt app and the WSGI app; start the scheduler (and Socket Mode).
+    `metrics_endpoint=False`: the gunicorn master serves /metrics for every worker."""
     from bot.runtime import build_runtime, build_web_app
 
     runtime = build_runtime(settings)
     wsgi = build_web_app(runtime)
     runtime.scheduler.start()
-    runtime.serve_metrics(endpoint=settings.web_concurrency == 1)  # else the master serves it
+    runtime.serve_metrics(endpoint=metrics_endpoint)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -54,9 +56,11 @@ class RootLogs(GunicornLogger):
 
 
 class QuizServer(BaseApplication):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, metrics_dir: str | None = None) -> None:
         self.settings = settings
         self.runtime: Any = None
+        # Multiprocess metrics (a PROMETHEUS_MULTIPROC_DIR is set): the master serves them.
+        self.metrics_dir = metrics_dir
         super().__init__()
 
     def load_config(self) -> None:
@@ -80,7 +84,7 @@ class QuizServer(BaseApplication):
         }
         if s.log_format == "json":
             config["logger_class"] = RootLogs
-        if s.web_concurrency > 1 and s.metrics_port is not None:
+        if self.metrics_dir is not None:
             config["when_ready"] = self._serve_metrics
             config["child_exit"] = self._on_child_exit
         for key, value in config.items():
@@ -88,7 +92,7 @@ class QuizServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        wsgi, self.runtime = build_wsgi(self.settings)
+        wsgi, self.runtime = build_wsgi(self.settings, metrics_endpoint=self.metrics_dir is None)
         return wsgi
 
     def _on_worker_exit(self, server: Any, worker: Any) -> None:
@@ -113,26 +117,31 @@ class QuizServer(BaseApplication):
 
 
 def serve(settings: Settings) -> None:
-    created = None
-    if settings.web_concurrency > 1 and settings.metrics_port is not None:
-        created = _multiprocess_metrics_dir()
+    metrics_dir, created = None, False
+    if settings.metrics_port is not None and (
+        settings.web_concurrency > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    ):
+        metrics_dir, created = _multiprocess_metrics_dir()
+    master = os.getpid()
     try:
-        QuizServer(settings).run()
+        QuizServer(settings, metrics_dir=metrics_dir).run()
     finally:
-        if created:
-            shutil.rmtree(created, ignore_errors=True)
+        # gunicorn's workers are forks that leave through this same frame (SystemExit): only
+        # the master, at the very end, removes the directory the workers write their samples to.
+        if created and metrics_dir and os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _multiprocess_metrics_dir() -> str | None:
+def _multiprocess_metrics_dir() -> tuple[str, bool]:
     """Point prometheus_client's multiprocess mode at a directory before anything imports it
     (the workers inherit the setting through the fork): the operator's PROMETHEUS_MULTIPROC_DIR,
-    emptied of a previous run's samples, or a fresh one removed at exit (which is returned)."""
+    emptied of a previous run's samples, or a fresh one, to remove at exit (created: True)."""
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:
         os.makedirs(path, exist_ok=True)
         for stale in glob.glob(os.path.join(path, "*.db")):
             os.remove(stale)
-        return None
+        return path, False
     path = tempfile.mkdtemp(prefix="leader-quiz-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-    return path
+    return path, True

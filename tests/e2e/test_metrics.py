@@ -5,6 +5,7 @@ that is due and not out, leader or not."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -255,5 +256,56 @@ def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
     assert len(fake_slack.messages(CHANNEL)) == 1
     replies = [c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")]
     assert len(replies) == len(set(replies)), "a click was replied to twice"
+    log = process.log_path.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+
+
+def workers_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found.update(int(part) for part in task.read_text().split())
+    return found
+
+
+def test_a_worker_that_stops_cleanly_leaves_the_samples_of_the_others(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Without PROMETHEUS_MULTIPROC_DIR serve makes its own directory for the workers' samples;
+    a worker leaving cleanly (SIGTERM: gunicorn replaces it) must not take the directory with it."""
+    metrics_port = free_port()
+    serve_env = {**env, "WEB_CONCURRENCY": "2", "METRICS_PORT": str(metrics_port)}
+    serve_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = ServeProcess(serve_env, tmp_path / "serve.log")
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    try:
+        process.wait_healthy()
+        slack = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+        assert slack.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
+        fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
+        value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
+
+        def click(user: str) -> int:
+            sender = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+            return sender.click(value=value_a, user=user, channel=CHANNEL).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            assert set(pool.map(click, [f"UBEFORE{n}" for n in range(12)])) == {200}
+            before = workers_of(process.process.pid)
+            assert len(before) == 2
+            os.kill(min(before), signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                now = workers_of(process.process.pid)
+                if len(now) == 2 and now != before:
+                    break
+                time.sleep(0.2)
+            assert len(now) == 2 and now != before, "gunicorn did not replace the worker"
+            process.wait_healthy()
+            assert set(pool.map(click, [f"UAFTER{n}" for n in range(12)])) == {200}
+        samples = wait_for_metric(url, "leader_quiz_clicks_total", 24, outcome="recorded")
+    finally:
+        process.stop()
+    assert value(samples, "leader_quiz_clicks_total", outcome="recorded") == 24
     log = process.log_path.read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
