@@ -34,9 +34,11 @@ class _Target:
     question_id: str
 
 
-# How long a claimed slot reads as taken while its send is under way: past the client's
-# timeout and retries, so it only matters if the sender died mid-send (the leader's catch-up
-# then refreshes the count once it lapses).
+# How long a claimed slot reads as taken while its send is under way: longer than a send takes
+# unless Slack keeps failing it (a 10 s timeout, retried with backoff), so it mostly matters
+# when the sender died mid-send (the leader's catch-up then refreshes the count once it
+# lapses). A send still retrying after it may land after the next one; its late report then
+# marks what the message shows as unknown, and the catch-up sends the count again.
 SEND_HOLD = dt.timedelta(seconds=60)
 
 

@@ -94,8 +94,15 @@ def count_sent(
     *, session: Session, post_id: int, held: dt.datetime, sent_at: dt.datetime, answered: int | None
 ) -> None:
     """The count update claimed with `held` ended at `sent_at` (the next window runs from
-    here); `answered` is what the message now shows, None when Slack did not take it."""
+    here); `answered` is what the message now shows, None when Slack did not take it. If the
+    slot was taken over meanwhile (the send outlived its hold), another update may have landed
+    before this one: what the message shows is unknown (NULL), which the leader's catch-up
+    (`stale_counts`) sets right."""
     values: dict = {"count_refreshed_at": sent_at}
     if answered is not None:
         values["count_shown"] = answered
-    session.execute(update(Post).where(Post.id == post_id, Post.count_refreshed_at == held).values(**values))
+    ours = session.execute(
+        update(Post).where(Post.id == post_id, Post.count_refreshed_at == held).values(**values)
+    ).rowcount
+    if not ours and answered is not None:
+        session.execute(update(Post).where(Post.id == post_id).values(count_shown=None))

@@ -8,8 +8,8 @@ import datetime as dt
 
 from bot.services.counts import SEND_HOLD
 from db.queries.posts import claim_count_refresh, get_post
-from db.queries.replies import count_sent
-from tests.unit.quiz_db import database, noon, post_day
+from db.queries.replies import count_sent, stale_counts
+from tests.unit.quiz_db import answer, database, noon, post_day
 
 WINDOW = dt.timedelta(seconds=5)
 
@@ -19,6 +19,7 @@ def test_a_slow_send_keeps_its_slot_and_the_next_window_runs_from_its_end(databa
         day = dt.date(2026, 11, 30)
         post_id = post_day(db, channel="CSLOT", day=day)
         start = noon(day)
+        answer(db, post_id=post_id, user="U1", correct=True, now=start)
 
         def claim(at: dt.datetime) -> tuple[bool, dt.datetime]:
             held = at + SEND_HOLD
@@ -45,13 +46,16 @@ def test_a_slow_send_keeps_its_slot_and_the_next_window_runs_from_its_end(databa
         claimed, _ = claim(ended + WINDOW)
         assert claimed
 
-        # A late report from a send whose slot was overtaken changes nothing.
+        # A late report from a send whose slot was overtaken (it outlived its hold) keeps the
+        # new slot taken, and makes what the message shows unknown: its update may have landed
+        # after the newer one, so the leader's catch-up is to send the count again.
         with db.writing() as session:
             count_sent(session=session, post_id=post_id, held=held, sent_at=ended + WINDOW * 9, answered=3)
         with db.reading() as session:
             post = get_post(session=session, post_id=post_id)
             assert post is not None
-            assert post.count_shown == 7
+            assert post.count_shown is None
+            assert stale_counts(session=session, quiet_since=ended + WINDOW * 10) == [post_id]
         assert not claim(ended + WINDOW * 2)[0], "the overtaken report released the new slot"
 
         # A sender that died mid-send holds the slot only until SEND_HOLD lapses.
