@@ -11,7 +11,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -187,6 +187,21 @@ def clicks_by_process(directory: Path) -> dict[str, float]:
     return found
 
 
+def post_and_click(process: ServeProcess, fake_slack: FakeSlack) -> Callable[[str], int]:
+    """Post today's question through the slash command; a function that clicks A as a person,
+    each time on a fresh connection (so that any of gunicorn's workers may take it)."""
+    admin = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+    assert admin.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
+    fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
+    value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
+
+    def click(user: str) -> int:
+        sender = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
+        return sender.click(value=value_a, user=user, channel=CHANNEL).status_code
+
+    return click
+
+
 def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
     env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -202,17 +217,9 @@ def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
     url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         process.wait_healthy()
-        admin = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
-        assert admin.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
-        fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
-        value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
-
+        click = post_and_click(process, fake_slack)
         # Clicks on fresh connections from several threads, until both workers took some.
         users: list[str] = []
-
-        def click(user: str) -> int:
-            sender = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
-            return sender.click(value=value_a, user=user, channel=CHANNEL).status_code
 
         with ThreadPoolExecutor(8) as pool:
             while len(clicks_by_process(samples_dir)) < 2 and len(users) < 400:
@@ -280,14 +287,7 @@ def test_a_worker_that_stops_cleanly_leaves_the_samples_of_the_others(
     url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         process.wait_healthy()
-        slack = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
-        assert slack.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
-        fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
-        value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
-
-        def click(user: str) -> int:
-            sender = SlackSender(base_url=process.base_url, response_url_for=fake_slack.response_url)
-            return sender.click(value=value_a, user=user, channel=CHANNEL).status_code
+        click = post_and_click(process, fake_slack)
 
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(click, [f"UBEFORE{n}" for n in range(12)])) == {200}
