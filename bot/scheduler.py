@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
-from bot.services.fair_pool import FairPool
+from bot.services.fair_pool import FairPool, PoolStopped
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
@@ -305,6 +305,10 @@ class QuizScheduler:
         def run() -> None:
             try:
                 job()
+            except PoolStopped:
+                # A pass still running when the process stops: what it did not post, the next
+                # leader posts (claims are in the database).
+                logger.info("%s cut short: shutting down", getattr(job, "__name__", "job"))
             except Exception as error:
                 if is_unavailable(error):
                     self.database_ok = False

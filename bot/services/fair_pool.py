@@ -17,6 +17,10 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+class PoolStopped(RuntimeError):
+    """Work offered to a pool that has stopped: the process is shutting down."""
+
+
 class FairPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -50,7 +54,7 @@ class FairPool:
         futures: list[Future[Result]] = []
         with self._lock:
             if self._stopped:
-                raise RuntimeError("the posting pool is stopped")
+                raise PoolStopped("the posting pool is stopped")
             for team_id, call in calls:
                 future: Future[Result] = Future()
                 self._queues.setdefault(team_id, deque()).append((call, future))

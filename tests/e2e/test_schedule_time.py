@@ -178,3 +178,18 @@ def test_schedule_changes_reach_another_replica_without_restart(
         assert next_run.astimezone(ZoneInfo("Asia/Tokyo")).time() == dt.time(8, 5)
     finally:
         other.close()
+
+
+def test_a_pass_cut_short_by_shutdown_is_a_log_line_and_the_post_waits_for_the_next_leader(
+    runtime: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    schedule(runtime, clock, at="09:00", zone="Europe/Berlin")
+    clock.set(at("Europe/Berlin", 2026, 1, 5, 9, 1))
+    runtime.scheduler.heartbeat()
+    runtime.scheduler.pool.stop()  # the process began stopping while the pass ran
+    with caplog.at_level("INFO", logger="bot.scheduler"):
+        runtime.scheduler._safe(runtime.scheduler.run_due)()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert "run_due cut short: shutting down" in caplog.text
+    with runtime.db.reading() as session:
+        assert channel_posts(session=session, team_id=TEAM, channel_id=CHANNEL) == []

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.fair_pool import FairPool
+from bot.services.fair_pool import FairPool, PoolStopped
 
 
 def post_fairly(items, post, *, team_of, workers):  # type: ignore[no-untyped-def]
@@ -132,3 +132,12 @@ def test_two_passes_at_once_share_the_pool_fairly() -> None:
     pool.stop()
     # S's third item was queued first, but both F workspaces were served before it.
     assert order.index("fast1") < order.index("slow3") and order.index("fast2") < order.index("slow3")
+
+
+def test_a_stopped_pool_refuses_work_with_its_own_error() -> None:
+    """The scheduler tells a pass cut short by shutdown (a log line) from a real failure."""
+    pool = FairPool(2)
+    assert pool.map([1, 2], lambda n: n * 2, team_of=lambda n: "T1") == [2, 4]
+    pool.stop()
+    with pytest.raises(PoolStopped):
+        pool.map([3], lambda n: n, team_of=lambda n: "T1")
