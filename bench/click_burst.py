@@ -53,7 +53,6 @@ from bench.common import (
     TEAM,
     Checks,
     check_serve_log,
-    children_of,
     clean_environment,
     cpu_seconds,
     machine_load,
@@ -64,6 +63,7 @@ from bench.common import (
     temporary_database,
     wait_until,
 )
+from tests.support.processes import children_of
 
 CHANNEL = "CBURST"
 BENCH_DIR = Path(__file__).resolve().parent
@@ -662,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
             figures[f"{key}_answer_max_s"] = max(answers) if answers else None
         checks.check(
             app["statuses"] == {200: args.users + args.commands + args.homes},
-            "every click and command acked 200",
+            "every request acked 200",
             str(app["statuses"]),
         )
         checks.check(

@@ -93,14 +93,6 @@ def summary_ms(values: Sequence[float]) -> str:
     )
 
 
-def children_of(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            found.extend(int(part) for part in task.read_text().split())
-    return found
-
-
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS and (when readable) Pss of a process, in kB."""
     out: dict[str, int] = {}

@@ -43,7 +43,6 @@ from bench.common import (
     TEAM,
     Checks,
     check_serve_log,
-    children_of,
     clean_environment,
     cpu_seconds,
     machine_load,
@@ -51,6 +50,7 @@ from bench.common import (
     target,
     temporary_database,
 )
+from tests.support.processes import children_of
 
 ZONES = (
     "UTC",

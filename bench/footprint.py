@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     Checks,
-    children_of,
     clean_environment,
     machine_load,
     memory_kb,
     target,
     temporary_database,
 )
+from tests.support.processes import children_of
 
 TARGET_START_S = 3.0
 TARGET_RSS_MB = 120.0

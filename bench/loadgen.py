@@ -12,7 +12,8 @@ request i is due at start + i/R and goes out then on an idle connection (a new o
 busy, up to `--max-connections`), the way Slack sends clicks as people make them; its latency is
 counted from when it was due, so time spent waiting behind a slow server counts too.
 
-`bodies.txt` holds one body per line: form-encoded (clicks, commands) or a JSON object (events). The result file is JSON:
+`bodies.txt` holds one body per line: form-encoded (clicks, commands) or a JSON object
+(events). The result file is JSON:
 {"results": [[index, sent_monotonic, latency_s, status], ...], "started": t, "finished": t,
 "errors": n} (open loop: `sent_monotonic` is when the request was due). time.monotonic() is CLOCK_MONOTONIC, comparable across processes on one host.
 """

@@ -26,7 +26,6 @@ from bench.common import (
     TEAM,
     Checks,
     check_serve_log,
-    children_of,
     clean_environment,
     cpu_seconds,
     machine_load,
@@ -34,6 +33,7 @@ from bench.common import (
     target,
     temporary_database,
 )
+from tests.support.processes import children_of
 
 TARGET_S = 60.0
 

@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     Checks,
     check_serve_log,
-    children_of,
     clean_environment,
     cpu_seconds,
     machine_load,
@@ -36,6 +35,7 @@ from bench.common import (
     target,
     temporary_database,
 )
+from tests.support.processes import children_of
 
 TARGET_S = 60.0
 RATELIMITED, SLOW = "TW00000", "TW00001"

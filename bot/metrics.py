@@ -5,8 +5,8 @@ Slack port. Every name starts `leader_quiz_`; `deploy/alerts.yml` and the Grafan
 With one gunicorn worker (the default) a replica is one process, so its registry is the whole
 replica; across replicas Prometheus adds them up. With WEB_CONCURRENCY > 1, `serve` sets
 PROMETHEUS_MULTIPROC_DIR before the fork (unless it is set already): each worker writes its
-samples there and the master's endpoint sums them (prometheus_client's multiprocess mode; the gauges declare how they
-combine, and a worker's live gauges go when it exits)."""
+samples there and the master's endpoint sums them (prometheus_client's multiprocess mode; the
+gauges declare how they combine, and a worker's live gauges go when it exits)."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def serve(settings: Settings) -> None:
     finally:
         # gunicorn's workers are forks that leave through this same frame (SystemExit): only
         # the master, at the very end, removes the directory the workers write their samples to.
-        if created and metrics_dir and os.getpid() == master:
+        if created and os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

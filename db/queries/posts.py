@@ -140,11 +140,11 @@ def answer_counts(*, session: Session, post_id: int) -> tuple[int, int]:
 
 
 def claim_count_refresh(
-    *, session: Session, post_id: int, now: dt.datetime, window: dt.timedelta, hold: dt.datetime | None = None
+    *, session: Session, post_id: int, now: dt.datetime, window: dt.timedelta, hold: dt.datetime
 ) -> bool:
-    """Take this window's single `chat.update` slot for a post, across all replicas. With
-    `hold` (a time ahead), the slot reads as taken until then, or until the sender records
-    when its send ended (`count_sent`): a send slow to leave never overlaps another's window."""
+    """Take this window's single `chat.update` slot for a post, across all replicas. The slot
+    reads as taken until `hold` (a time ahead), or until the sender records when its send
+    ended (`count_sent`): a send slow to leave never overlaps another's window."""
     result = session.execute(
         update(Post)
         .where(
@@ -152,7 +152,7 @@ def claim_count_refresh(
             Post.status == OPEN,
             (Post.count_refreshed_at.is_(None)) | (Post.count_refreshed_at <= now - window),
         )
-        .values(count_refreshed_at=hold or now)
+        .values(count_refreshed_at=hold)
     )
     return result.rowcount == 1
 

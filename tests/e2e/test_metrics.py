@@ -5,7 +5,6 @@ that is due and not out, leader or not."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -27,6 +26,7 @@ from bot.runtime import Runtime, build_runtime
 from db.queries.schedules import set_schedule
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import buttons
+from tests.support.processes import children_of
 from tests.support.servers import ServeProcess, free_port
 from tests.support.slack_requests import SlackSender
 
@@ -267,14 +267,6 @@ def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
     assert "Traceback" not in log, log[-3000:]
 
 
-def workers_of(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            found.update(int(part) for part in task.read_text().split())
-    return found
-
-
 def test_a_worker_that_stops_cleanly_leaves_the_samples_of_the_others(
     env: dict[str, str], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -291,12 +283,12 @@ def test_a_worker_that_stops_cleanly_leaves_the_samples_of_the_others(
 
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(click, [f"UBEFORE{n}" for n in range(12)])) == {200}
-            before = workers_of(process.process.pid)
+            before = set(children_of(process.process.pid))
             assert len(before) == 2
             os.kill(min(before), signal.SIGTERM)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                now = workers_of(process.process.pid)
+                now = set(children_of(process.process.pid))
                 if len(now) == 2 and now != before:
                     break
                 time.sleep(0.2)
