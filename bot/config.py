@@ -63,6 +63,8 @@ class Settings:
     slack_scopes: tuple[str, ...] = ()  # empty: every scope the app's calls need
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     uninstall_retention_days: int = 30
+    # Slack budgets above the published floors (SLACK_RATE_LIMITS): (method, calls a minute).
+    slack_rate_limits: tuple[tuple[str, int], ...] = ()
     replica_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     )
@@ -181,6 +183,23 @@ def _multi_workspace(env: Mapping[str, str]) -> dict:
     }
 
 
+def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    """SLACK_RATE_LIMITS: `chat.postMessage=600,views.publish=200` (calls a minute, for an app
+    Slack granted more than its published floors)."""
+    raised: dict[str, int] = {}
+    for part in (piece.strip() for piece in env.get("SLACK_RATE_LIMITS", "").split(",")):
+        if not part:
+            continue
+        method, _, value = (piece.strip() for piece in part.partition("="))
+        if "." not in method or not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"SLACK_RATE_LIMITS has {part[:60]!r}: use method=calls_per_minute, e.g. "
+                "chat.postMessage=600,views.publish=200"
+            )
+        raised[method] = int(value)
+    return tuple(sorted(raised.items()))
+
+
 def _metrics_port(env: Mapping[str, str], slack_port: int) -> int | None:
     raw = env.get("METRICS_PORT", "").strip()
     if not raw:
@@ -269,4 +288,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         log_format=log_format,
         content_dir=env.get("CONTENT_DIR", "").strip(),
+        slack_rate_limits=_rate_limits(env),
     )

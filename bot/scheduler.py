@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
-from bot.services.fair_pool import FairPool, PoolStopped
+from bot.services.delivery import ClaimedDelivery
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
@@ -36,22 +35,9 @@ from db.queries.workspaces import uninstalled_teams
 
 logger = logging.getLogger(__name__)
 
-# Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
-# the same minute go out in parallel, the workspaces sharing the threads fairly (FairPool).
-POST_WORKERS = 32
 HOUSEKEEPING_SECONDS = 3600.0
 REMINDER_SECONDS = 30.0  # a reminder DM goes out within this long of its minute
 CATCH_UP_SECONDS = 5.0  # owed replies and stale counts, as leader
-
-
-@dataclass(frozen=True)
-class LeaderState:
-    replica_id: str
-    fence: leases.Fence | None
-
-    @property
-    def token(self) -> int | None:
-        return self.fence.token if self.fence else None
 
 
 class QuizScheduler:
@@ -83,7 +69,6 @@ class QuizScheduler:
         self._job_signatures: dict[str, tuple] = {}
         self._aps: BackgroundScheduler | None = None
         self.database_ok = True
-        self.pool = FairPool(POST_WORKERS)
         self.housekeeping = housekeeping
         self.reminders = reminders
         self.catch_up = catch_up
@@ -166,12 +151,13 @@ class QuizScheduler:
 
     # -- posting -----------------------------------------------------------------------
     def run_due(self, *, only_channel: tuple[str, str] | None = None, wait: bool = True) -> list[PostOutcome]:
-        """As leader, post every due question that is missing, and finish stale claims."""
+        """As leader, queue every due question that is missing (the outbox posts them, in
+        priority order and fairly across workspaces), and finish stale claims; with `wait`,
+        wait for the posts and return their outcomes."""
         fence = self.fence
         if fence is None:
             return []
         now = self.clock.now()
-        outcomes: list[PostOutcome] = []
         with self.db.reading() as session:
             if only_channel is None:
                 candidates = list_schedules(session=session)
@@ -183,26 +169,26 @@ class QuizScheduler:
                 for schedule, day, post in _due_posts(session, candidates, now)
                 if post is None
             ]
-
-        def post(item: tuple[Schedule, dt.date]) -> PostOutcome:
-            schedule, day = item
-            return self.posts.post_daily(
+        futures = [
+            self.posts.queue_daily(
                 team_id=schedule.team_id,
                 channel_id=schedule.channel_id,
                 quiz_day=day,
                 timezone=schedule.timezone,
                 fence=fence,
             )
-
-        if not wait:  # a channel's cron job: queue its post and free the job's thread
-            for item in due:
-                self.pool.submit(item[0].team_id, lambda item=item: post(item))
-            return outcomes
-        outcomes.extend(self.pool.map(due, post, team_of=lambda item: item[0].team_id))
+            for schedule, day in due
+        ]
+        recaps = []
         if only_channel is None:
-            outcomes.extend(self.posts.recover_stale_claims(fence))
-            self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
+            futures.extend(self.posts.recover_stale_claims(fence))
+            recaps = self.recaps.post_due(fence)  # last month's recaps: after the daily posts (priority)
             self._housekeep()
+        if not wait:
+            return []
+        outcomes = [PostOutcome.of(ClaimedDelivery.outcome(future)) for future in futures]
+        for recap in recaps:
+            ClaimedDelivery.outcome(recap)
         return outcomes
 
     def run_reminders(self) -> None:
@@ -233,7 +219,7 @@ class QuizScheduler:
             # The lease heartbeat has a thread of its own (and the syncs theirs), so a minute
             # with a thousand channels due never starves the renewal and costs the lease.
             executors={
-                "default": ThreadPoolExecutor(POST_WORKERS),
+                "default": ThreadPoolExecutor(4),
                 "lease": ThreadPoolExecutor(1),
                 "control": ThreadPoolExecutor(2),
                 "reminders": ThreadPoolExecutor(1),
@@ -282,7 +268,6 @@ class QuizScheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        self.pool.stop()
         self.release()
 
     def _kick_sync(self) -> None:
@@ -305,10 +290,6 @@ class QuizScheduler:
         def run() -> None:
             try:
                 job()
-            except PoolStopped:
-                # A pass still running when the process stops: what it did not post, the next
-                # leader posts (claims are in the database).
-                logger.info("%s cut short: shutting down", getattr(job, "__name__", "job"))
             except Exception as error:
                 if is_unavailable(error):
                     self.database_ok = False
@@ -346,7 +327,7 @@ class QuizScheduler:
                     replace_existing=True,
                 )
                 self._job_signatures[job_id] = signature
-        self.run_due()
+        self.run_due(wait=False)
 
     def _fire_channel(self, team_id: str, channel_id: str) -> Callable[[], None]:
         def fire() -> None:

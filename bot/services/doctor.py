@@ -17,13 +17,13 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.config import APPS_PAGE, Settings
 from bot.domain.doctor import Check, DoctorReport
 from bot.domain.schedule import ScheduleError, ScheduleSpec, next_post_time, parse_schedule
+from bot.slack.budget import BudgetGate
 from bot.slack.clients import SlackClients
 from bot.slack.scopes import required_scopes
 from content import Bank, ContentError
@@ -36,7 +36,6 @@ from db.queries.schedules import list_schedules
 
 INVITE_FIX = "invite the bot: /invite @leader-quiz"
 SCOPES_HEADER = "x-oauth-scopes"
-DOCTOR_TIMEOUT_S = 10
 
 
 class Doctor:
@@ -46,12 +45,14 @@ class Doctor:
         settings: Settings,
         db: Database,
         clients: SlackClients,
+        gate: BudgetGate,
         load_bank: Callable[[], Bank],
         now: Callable[[], dt.datetime],
     ) -> None:
         self.settings = settings
         self.db = db
         self.clients = clients
+        self.gate = gate
         self.load_bank = load_bank
         self.now = now
 
@@ -62,6 +63,8 @@ class Doctor:
         checks += database
         checks.append(self._question_bank())
         usable = all(check.ok for check in database)  # channels (and installations) live there
+        if not usable:  # Slack budgets are shared through the database; doctor must not touch it
+            self.gate.db = None
         schedules = self._schedules(team) if usable else []
         if self.settings.multi_workspace:
             if usable:
@@ -222,7 +225,7 @@ class Doctor:
                     "install it there: open https://<your host>/slack/install (Add to Slack)",
                 )
             ]
-        client = _asking_once(found)
+        client = found  # passes the budget gate like every call; no retries: a person is waiting
         try:
             auth = client.auth_test()
         except SlackApiError as error:
@@ -360,20 +363,6 @@ class Doctor:
             True,
             f"{spec.describe()}; next post {local:%a %Y-%m-%d %H:%M} {spec.timezone} ({_utc(next_at)})",
         )
-
-
-def _asking_once(client: WebClient) -> WebClient:
-    """The workspace's client (its token, its API URL), without the half minute of backoff the
-    app's clients spend on a connection error: a person is waiting for the answer."""
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=DOCTOR_TIMEOUT_S,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=1),
-        ],
-    )
 
 
 def _utc(when: dt.datetime | None) -> str:

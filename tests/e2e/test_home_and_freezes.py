@@ -27,7 +27,7 @@ def play(
     assert outcome.status.value == "posted"
     message = fake.messages(CHANNEL)[-1]
     values = buttons(message)
-    before = len(fake.calls("chat.postEphemeral"))
+    before = len(fake.replies())
     clicks = 0
     for user, right in answers.items():
         if right is None:
@@ -36,7 +36,7 @@ def play(
         slack.click(value=values[letter], user=user, channel=CHANNEL)
         clicks += 1
     if clicks:
-        fake.wait_for("chat.postEphemeral", count=before + clicks)
+        fake.wait_for_replies(before + clicks)
 
 
 def command_text(fake: FakeSlack, slack: SlackSender, text: str, user: str) -> str:
@@ -96,10 +96,10 @@ def test_app_home_shows_streak_freezes_rank_and_lessons(
             team_id="T0001", channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
         )
         message = fake_slack.messages(CHANNEL)[-1]
-        before = len(fake_slack.calls("chat.postEphemeral"))
+        before = len(fake_slack.replies())
         slack.click(value=buttons(message)[correct_letter(message)], user="UHOME", channel=CHANNEL)
         slack.click(value=buttons(message)[wrong_letter(message)], user="UOTHER", channel=CHANNEL)
-        fake_slack.wait_for("chat.postEphemeral", count=before + 2)
+        fake_slack.wait_for_replies(before + 2)
         assert outcome.status.value == "posted"
     response = slack.event(
         {
