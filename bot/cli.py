@@ -388,7 +388,8 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     if cues.problems():
         print("\n".join(cues.problems()))
         return EXIT_FAIL
-    print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions")
+    retired = f", {len(bank.retired)} retired" if bank.retired else ""
+    print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions{retired}")
     return EXIT_OK
 
 

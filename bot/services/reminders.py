@@ -247,7 +247,9 @@ class Reminders:
         return ReminderContent(
             due=due,
             first_due=[
-                question.prompt for question_id in first if (question := self.bank.question(question_id))
+                question.prompt
+                for question_id in first
+                if (question := self.bank.current_question(question_id))
             ],
             at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks],
         )
