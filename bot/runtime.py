@@ -16,7 +16,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot import metrics
 from bot.app import create_app
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ClusterClock, DatabaseFollows, SystemClock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
@@ -54,7 +54,8 @@ from bot.slack.installed import InstalledClients, WorkspaceAuthorize, WorkspaceT
 from bot.slack.scopes import required_scopes
 from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp
 from content import Bank
-from db.engine import Database
+from db.clock import DatabaseClock, ServerClock
+from db.engine import Database, is_unavailable
 from db.token_cipher import TokenCipher
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Runtime:
     settings: Settings
     db: Database
     bank: Bank
-    clock: Clock
+    clock: ClusterClock
     clients: SlackClients
     outbox: Outbox
     delivery: ClaimedDelivery
@@ -184,18 +185,37 @@ class Runtime:
         self.db.dispose()
 
 
+def cluster_clock(clock: Clock | None, database_clock: DatabaseClock | None) -> ClusterClock:
+    """The clock every part of a runtime is given: this replica's clock (`clock`, the system's
+    by default) corrected onto the database's (`database_clock`: the server's by default, and
+    when only `clock` is given, that same clock: a world with one time, as tests and replays
+    drive it)."""
+    if database_clock is None:
+        database_clock = ServerClock() if clock is None else DatabaseFollows(clock)
+    return ClusterClock(clock or SystemClock(), database_clock)
+
+
 def build_runtime(
     settings: Settings,
     *,
     clock: Clock | None = None,
+    database_clock: DatabaseClock | None = None,
     bank: Bank | None = None,
     clients: SlackClients | None = None,
 ) -> Runtime:
-    clock = clock or SystemClock()
     bank = bank or settings.load_bank()
     # Request threads, the outbox and up to 32 posting threads share the pool; connections
     # are held only inside short transactions, never across a Slack call.
     db = Database(settings.database_url, pool_size=max(10, settings.http_threads))
+    # Every time the replicas share (leases, due posts, claims, answers, counts) is the
+    # cluster's; the scheduler's lease beat keeps the offset measured from here on.
+    clock = cluster_clock(clock, database_clock)
+    try:
+        clock.measure(db)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning("could not read the database's clock yet; the first lease beat will")
     installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
     if clients is None:
         clients = (
