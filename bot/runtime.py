@@ -361,18 +361,20 @@ def build_web_app(runtime: Runtime) -> SlackWebApp:
     )
 
 
-def build_doctor(settings: Settings, *, clock: Clock | None = None) -> Doctor:
+def build_doctor(
+    settings: Settings, *, clock: Clock | None = None, database_clock: DatabaseClock | None = None
+) -> Doctor:
     """`leader-quiz doctor`'s parts: the database and each workspace's client, found as `serve`
     finds them, with nothing started and nothing migrated; the bank is loaded by the check
     itself, so an invalid one is reported rather than raised."""
     from bot.services.doctor import Doctor
 
-    clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=2)
+    clock = cluster_clock(clock, database_clock)  # measured by the doctor's own clock check
     installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
     clients: SlackClients = (
         InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url)
         if installs is not None
         else StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
     )
-    return Doctor(settings=settings, db=db, clients=clients, load_bank=settings.load_bank, now=clock.now)
+    return Doctor(settings=settings, db=db, clients=clients, load_bank=settings.load_bank, clock=clock)
