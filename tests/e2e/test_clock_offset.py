@@ -167,10 +167,9 @@ def test_a_reminder_dm_leaves_at_its_minute_by_the_databases_clock(
 ) -> None:
     leader = replica("leader", offset)
     schedule_nine(leader, since=NINE - dt.timedelta(days=1))
-    database_time.set(NINE)
+    database_time.set(NINE + dt.timedelta(minutes=1))  # the day's question, out
     leader.scheduler.heartbeat()
     [outcome] = leader.scheduler.run_due()
-    database_time.set(NINE + dt.timedelta(minutes=1))
     with leader.db.writing() as session:
         post = get_post(session=session, post_id=outcome.post_id)
         question = leader.bank.question(post.question_id)
@@ -214,7 +213,7 @@ def test_the_season_recap_opens_at_the_channels_time_by_the_databases_clock(
 ) -> None:
     leader = replica("leader", offset)
     schedule_nine(leader, since=NINE - dt.timedelta(days=1))
-    database_time.set(NINE)
+    database_time.set(NINE + dt.timedelta(minutes=1))  # the day's question, out
     leader.scheduler.heartbeat()
     [outcome] = leader.scheduler.run_due()
     with leader.db.writing() as session:
