@@ -70,6 +70,12 @@ FENCING_TOKEN = Gauge(
     "The fencing token of the lease this replica holds",
     multiprocess_mode="livemax",
 )
+CLOCK_AHEAD = Gauge(
+    "leader_quiz_clock_offset_seconds",
+    "How far this replica's clock is ahead of the database's (negative: behind), measured at each "
+    "lease beat; leases and schedules are corrected for it",
+    multiprocess_mode="livemax",  # a replica's workers share one host clock
+)
 DATABASE_ERRORS = Counter("leader_quiz_database_errors_total", "Times the database could not be reached")
 REMINDER_DMS = Counter("leader_quiz_reminder_dms_total", "Reminder direct messages, by result", ["result"])
 

@@ -16,7 +16,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot import metrics
 from bot.app import create_app
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ClusterClock, DatabaseFollows, SystemClock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
@@ -60,7 +60,8 @@ from bot.slack.outbox import Outbox
 from bot.slack.scopes import required_scopes
 from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp
 from content import Bank
-from db.engine import Database
+from db.clock import DatabaseClock, ServerClock
+from db.engine import Database, is_unavailable
 from db.queries import budgets as budget_queries
 from db.token_cipher import TokenCipher
 
@@ -150,7 +151,7 @@ class Runtime:
     settings: Settings
     db: Database
     bank: Bank
-    clock: Clock
+    clock: ClusterClock
     clients: SlackClients
     gate: BudgetGate
     outbox: Outbox
@@ -210,12 +211,36 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None, bank: Bank | None = None) -> Runtime:
-    clock = clock or SystemClock()
+def cluster_clock(clock: Clock | None, database_clock: DatabaseClock | None) -> ClusterClock:
+    """The clock every part of a runtime is given: this replica's clock (`clock`, the system's
+    by default) corrected onto the database's (`database_clock`: the server's by default, and
+    when only `clock` is given, that same clock: a world with one time, as tests and replays
+    drive it)."""
+    if database_clock is None:
+        database_clock = ServerClock() if clock is None else DatabaseFollows(clock)
+    return ClusterClock(clock or SystemClock(), database_clock)
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    database_clock: DatabaseClock | None = None,
+    bank: Bank | None = None,
+) -> Runtime:
     bank = bank or settings.load_bank()
     # Request threads and the outbox's workers share the pool; connections are held only inside
     # short transactions, never across a Slack call.
     db = Database(settings.database_url, pool_size=max(10, settings.http_threads))
+    # Every time the replicas share (leases, due posts, claims, answers, counts) is the
+    # cluster's; the scheduler's lease beat keeps the offset measured from here on.
+    clock = cluster_clock(clock, database_clock)
+    try:
+        clock.measure(db)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning("could not read the database's clock yet; the first lease beat will")
     gate = build_gate(settings, db)
     installs = build_installs(settings, db=db, clock=clock, gate=gate) if settings.multi_workspace else None
     clients = build_clients(settings, gate=gate, installs=installs)
@@ -399,18 +424,20 @@ def build_web_app(runtime: Runtime) -> SlackWebApp:
     )
 
 
-def build_doctor(settings: Settings, *, clock: Clock | None = None) -> Doctor:
+def build_doctor(
+    settings: Settings, *, clock: Clock | None = None, database_clock: DatabaseClock | None = None
+) -> Doctor:
     """`leader-quiz doctor`'s parts: the database and each workspace's client, found as `serve`
     finds them (its calls pass the same budget gate), with nothing started and nothing
     migrated; the bank is loaded by the check itself, so an invalid one is reported rather
     than raised."""
     from bot.services.doctor import Doctor
 
-    clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=2)
+    clock = cluster_clock(clock, database_clock)  # measured by the doctor's own clock check
     gate = build_gate(settings, db)
     installs = build_installs(settings, db=db, clock=clock, gate=gate) if settings.multi_workspace else None
     clients = build_clients(settings, gate=gate, installs=installs)
     return Doctor(
-        settings=settings, db=db, clients=clients, gate=gate, load_bank=settings.load_bank, now=clock.now
+        settings=settings, db=db, clients=clients, gate=gate, load_bank=settings.load_bank, clock=clock
     )

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
 from bot import metrics
-from bot.clock import Clock
+from bot.clock import ClusterClock, OnClusterTime
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
 from bot.services.delivery import ClaimedDelivery
 from bot.services.posting import DailyPosts, PostOutcome
@@ -47,7 +47,7 @@ class QuizScheduler:
         db: Database,
         posts: DailyPosts,
         recaps: SeasonRecaps,
-        clock: Clock,
+        clock: ClusterClock,
         replica_id: str,
         lease_seconds: float,
         renew_seconds: float,
@@ -92,8 +92,13 @@ class QuizScheduler:
         was_leader = self.is_leader()
         try:
             with self.db.writing() as session:
+                # Expiry is decided on the database's time, read once the lease row is locked
+                # (and measuring this replica's clock offset on the way).
                 fence = leases.acquire_or_renew(
-                    session=session, holder=self.replica_id, ttl=self.lease, now=self.clock.now()
+                    session=session,
+                    holder=self.replica_id,
+                    ttl=self.lease,
+                    now=lambda: self.clock.read(session),
                 )
             self.database_ok = True
         except Exception as error:
@@ -113,10 +118,11 @@ class QuizScheduler:
         return fence
 
     def sample(self) -> None:
-        """Update the leadership gauges (called every second by the metrics ticker)."""
+        """Update the leadership and clock gauges (called every second by the metrics ticker)."""
         fence = self.fence
         metrics.LEADER.set(1 if fence else 0)
         metrics.FENCING_TOKEN.set(fence.token if fence else 0)
+        metrics.CLOCK_AHEAD.set(self.clock.ahead().total_seconds())
 
     def overdue_seconds(self) -> float:
         """How long the most overdue channel's question has been due without a post (0 when
@@ -145,7 +151,7 @@ class QuizScheduler:
             return
         try:
             with self.db.writing() as session:
-                leases.release(session=session, holder=self.replica_id, now=self.clock.now())
+                leases.release(session=session, holder=self.replica_id, now=self.clock.read(session))
         except Exception:
             logger.warning("could not release the lease; it will expire by itself", exc_info=True)
 
@@ -322,7 +328,7 @@ class QuizScheduler:
                     continue
                 self._aps.add_job(
                     self._safe(self._fire_channel(schedule.team_id, schedule.channel_id)),
-                    ScheduleSpec.of(schedule).trigger(),
+                    OnClusterTime(ScheduleSpec.of(schedule).trigger(), self.clock),
                     id=job_id,
                     replace_existing=True,
                 )

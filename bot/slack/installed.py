@@ -166,7 +166,7 @@ class WorkspaceTokens:
                     session=session,
                     holder=self.replica_id,
                     ttl=REFRESH_LEASE,
-                    now=self.clock.now(),
+                    now=self.clock.now,
                     name=key.lease_name,
                 )
             if fence is not None:

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.clock import ServerClock
 from db.models import OutboxSnapshot, SlackBudget
 
 
 def database_time(session: Session) -> float:
-    """The database's clock, epoch seconds. SQLite runs inside this process, on this host: its
-    clock is the host's."""
-    if session.get_bind().dialect.name == "postgresql":
-        return float(session.execute(text("SELECT EXTRACT(EPOCH FROM clock_timestamp())")).scalar_one())
-    return time.time()
+    """The database server's clock, epoch seconds: Slack counts its minutes in real time, so
+    budgets use the server's own clock, never a test's or a replica's."""
+    return ServerClock().now(session).timestamp()
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def counted(name: str, **labels: str) -> float:
 def test_overdue_gauge_counts_from_the_schedule_until_the_question_is_out(
     runtime: Runtime, fake_slack: FakeSlack
 ) -> None:
-    clock, scheduler = runtime.clock, runtime.scheduler
+    clock, scheduler = runtime.clock.local, runtime.scheduler  # the database's clock follows it
     assert isinstance(clock, FakeClock)
     assert scheduler.overdue_seconds() == 0  # nothing due yet
     clock.set(dt.datetime(2026, 11, 23, 9, 12, tzinfo=BERLIN))
