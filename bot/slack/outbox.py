@@ -201,7 +201,10 @@ class Outbox:
                     self._cond.wait(timeout=self._sleep_for(now))
             self._run_ticks()
             for bucket, wanted in choices:
-                self._dispatch(bucket, wanted)
+                try:
+                    self._dispatch(bucket, wanted)
+                except Exception:  # the loop must outlive any one send's trouble
+                    logger.exception("the outbox could not hand out %s's sends", bucket[1] or "a workspace")
 
     def _promote(self, now: float) -> None:
         """Move due sends to their ready queues; drop those past their deadline."""
@@ -486,8 +489,8 @@ class Outbox:
                 self._drop(send, "stopped", log=False)
             self._stopped = True
             self._cond.notify_all()
+        self._thread.join(timeout=5)  # the loop hands out what it took, then ends
         self._executor.shutdown(wait=True, cancel_futures=True)
-        self._thread.join(timeout=5)
         self._run_ticks_now()
 
     def _run_ticks_now(self) -> None:
