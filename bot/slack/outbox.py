@@ -146,6 +146,7 @@ class Outbox:
         self._blocked: dict[tuple[str, str], float] = {}  # (team, method) -> no budget until
         self._in_flight: Counter[str] = Counter()  # by team
         self._busy = 0
+        self._handing_out = 0  # taken from their queue, not yet with a worker (or back in line)
         self._served: dict[str, int] = {}
         self._turn = 0
         self._ticks: list[tuple[float, float, Callable[[], object]]] = []  # (interval, next, fn)
@@ -256,6 +257,7 @@ class Outbox:
                     self._drop(send, "expired")
                     continue
                 candidates.append(send)
+            self._handing_out += len(candidates)
         granted: list[Send] = []
         later: list[tuple[Send, float]] = []  # chat.postMessage to a channel posted to just now
         if method is None:
@@ -281,6 +283,7 @@ class Outbox:
                 )
             for send, delay in later:
                 self._requeue_later(send, delay)
+            self._handing_out -= len(candidates)
             granted = [send for send in granted if not send._cancelled]
             for send in granted:
                 self._forget_key(send)
@@ -453,17 +456,13 @@ class Outbox:
             metrics.OUTBOX_DEPTH.labels(kind=kind).set(entry["queued"])
             metrics.OUTBOX_LATE.labels(kind=kind).set(entry["late"])
 
-    @property
-    def pending(self) -> int:
-        with self._cond:
-            return self._busy + len(self._waiting) + sum(len(sends) for sends in self._ready.values())
-
     def drain(self, timeout: float) -> bool:
         """Wait until nothing is queued or in flight (at most `timeout` seconds)."""
         deadline = self._monotonic() + timeout
         with self._cond:
             while (
                 self._busy
+                or self._handing_out
                 or any(self._ready.values())
                 or any(not send._cancelled for _, _, send in self._waiting)
             ):

@@ -16,6 +16,7 @@ from prometheus_client import REGISTRY
 from bot.clock import DatabaseFollows, FakeClock
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
+from bot.services.delivery import ClaimedDelivery, Status
 from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT as RECAP_EVENT
 from bot.services.reminders import METADATA_EVENT as REMINDER_EVENT
@@ -199,10 +200,12 @@ def test_a_reminder_dm_leaves_at_its_minute_by_the_databases_clock(
     database_time.set(six - dt.timedelta(seconds=1))
     leader.scheduler.heartbeat()
     leader.scheduler.run_reminders()
+    assert leader.outbox.drain(10)
     assert reminders() == []
     database_time.set(six)
     leader.scheduler.heartbeat()
     leader.scheduler.run_reminders()
+    assert leader.outbox.drain(10)
     [dm] = reminders()
     assert dm.params["channel"] == "UALICE"
 
@@ -234,10 +237,11 @@ def test_the_season_recap_opens_at_the_channels_time_by_the_databases_clock(
     december_first = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)  # the channel's 09:00
     database_time.set(december_first - dt.timedelta(seconds=1))
     fence = leader.scheduler.heartbeat()
-    assert leader.recaps.post_due(fence) == 0
+    assert leader.recaps.post_due(fence) == []
     database_time.set(december_first)
     fence = leader.scheduler.heartbeat()
-    assert leader.recaps.post_due(fence) == 1
+    [queued] = leader.recaps.post_due(fence)
+    assert ClaimedDelivery.outcome(queued, timeout=10).status is Status.DELIVERED
     assert len(recaps()) == 1
 
 
