@@ -371,7 +371,9 @@ class AdminSession(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # idle expiry counts from here
-    admin_checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # users.info asked again after 10 min
+    admin_checked_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime()
+    )  # users.info asked again after 10 min
 
 
 class AdminSignIn(Base):

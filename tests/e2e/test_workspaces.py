@@ -97,9 +97,9 @@ def test_serve_mode_and_half_configured_settings(fake_slack: FakeSlack, database
         with pytest.raises(ConfigError) as error:
             load_settings({**broken, "SLACK_BOT_TOKEN": "xoxb-1-2"})
         assert str(error.value).startswith(missing) and "\n" not in str(error.value)
-    with pytest.raises(ConfigError, match="^ADMIN_SESSION_KEY"):
+    with pytest.raises(ConfigError, match=r"^ADMIN_SESSION_KEY"):
         load_settings({k: v for k, v in env.items() if k != "ADMIN_SESSION_KEY"})
-    with pytest.raises(ConfigError, match="^PUBLIC_URL"):
+    with pytest.raises(ConfigError, match=r"^PUBLIC_URL"):
         load_settings({**env, "PUBLIC_URL": "quiz.example.com"})
     assert load_settings({**env, "PUBLIC_URL": "https://quiz.example.com/"}).public_url == (
         "https://quiz.example.com"
