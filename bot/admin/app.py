@@ -10,7 +10,6 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
 from importlib import resources
 from urllib.parse import parse_qs, urlencode
 
@@ -57,7 +56,7 @@ class Request:
     method: str
     path: str  # below /admin: "", "/learning", ...
     query: dict[str, str]
-    cookies: dict[str, str]
+    cookies: dict[str, list[str]]
     environ: dict
     form: dict[str, str] = field(default_factory=dict)
 
@@ -163,12 +162,12 @@ class AdminApp:
     def _callback(self, request: Request) -> Response:
         if request.query.get("error"):
             return self._page(403, "error.html", None, message="Sign-in was cancelled in Slack.")
-        previous = self._unsigned(request.cookies.get(SESSION_COOKIE, ""))
+        previous = self._session_token(request)
         try:
             signed = self.access.finish(
                 state=request.query.get("state", ""),
                 code=request.query.get("code", ""),
-                browser_secret=request.cookies.get(SIGN_IN_COOKIE, ""),
+                browser_secret=next(iter(request.cookies.get(SIGN_IN_COOKIE, [])), ""),
                 replaces=previous,
             )
         except SignInRefused as refused:
@@ -188,14 +187,22 @@ class AdminApp:
         return response
 
     def logout(self, request: Request, viewer: Viewer) -> Response:
-        self.access.end(self._unsigned(request.cookies.get(SESSION_COOKIE, "")) or "")
+        self.access.end(self._session_token(request) or "")
         response = self._redirect(f"{PREFIX}/signin")
         response.headers.append(("Set-Cookie", self._cookie(request, SESSION_COOKIE, "", 0)))
         return response
 
     # -- sessions, cookies, CSRF -----------------------------------------------------------
+    def _session_token(self, request: Request) -> str | None:
+        """The first session cookie sent that this app signed."""
+        for candidate in request.cookies.get(SESSION_COOKIE, []):
+            token = self._unsigned(candidate)
+            if token:
+                return token
+        return None
+
     def _viewer(self, request: Request) -> Viewer | None:
-        token = self._unsigned(request.cookies.get(SESSION_COOKIE, ""))
+        token = self._session_token(request)
         return self.access.viewer(token) if token else None
 
     def _signed(self, token: str) -> str:
@@ -234,13 +241,15 @@ class AdminApp:
         return None
 
     @staticmethod
-    def _cookies(environ: dict) -> dict[str, str]:
-        jar = SimpleCookie()
-        try:
-            jar.load(environ.get("HTTP_COOKIE", ""))
-        except CookieError:
-            return {}
-        return {name: morsel.value for name, morsel in jar.items()}
+    def _cookies(environ: dict) -> dict[str, list[str]]:
+        """Every cookie value sent, by name, in the order sent (a name can come twice: another
+        path's cookie, or one planted from a sibling domain)."""
+        found: dict[str, list[str]] = {}
+        for pair in environ.get("HTTP_COOKIE", "").split(";"):
+            name, sep, value = pair.strip().partition("=")
+            if sep and value:
+                found.setdefault(name, []).append(value)
+        return found
 
     def _secure(self, request: Request) -> bool:
         if self.public_url:
