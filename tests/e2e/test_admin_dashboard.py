@@ -21,7 +21,10 @@ from db.queries import reviews as review_queries
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
 from tests.support.fake_slack import FakeSlack
+from tests.support.installs import add_to_slack, multi_env
+from tests.support.messages import buttons, correct_letter, question_for
 from tests.support.servers import InProcessApp
+from tests.support.slack_requests import SlackSender
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CHANNEL = "CQUIZ"
@@ -369,3 +372,101 @@ def test_the_callback_needs_the_cookie_and_the_csrf_token_is_the_sessions(
         one.post(f"{dashboard.base_url}/admin/schedules", data=form, allow_redirects=False).status_code == 303
     )
     assert dashboard.runtime.schedules.get(team_id="T0001", channel_id=CHANNEL) is not None
+
+
+W1, W2 = "TWONE", "TWTWO"
+C1, C2 = "CONE", "CTWO"
+
+
+def test_another_workspace_data_is_never_shown(
+    fake_slack: FakeSlack, database_url: str, clock: FakeClock, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Multi-workspace mode: two workspaces installed through the fake's OAuth pages, each with a
+    quiz channel, answers and a report. An admin of one sees only theirs, whatever they ask for,
+    and their session ends when their workspace uninstalls the app."""
+    app = InProcessApp.from_env(multi_env(fake=fake_slack, database_url=database_url), clock=clock)
+    try:
+        register(fake_slack, app)
+        for team in (W1, W2):
+            assert add_to_slack(fake_slack, start_at=app.base_url, team_id=team).status_code == 200
+        reports = {}
+        for team, channel in ((W1, C1), (W2, C2)):
+            app.runtime.posts.post_daily(
+                team_id=team, channel_id=channel, quiz_day=dt.date(2026, 12, 1), timezone="UTC", fence=None
+            )
+            message = fake_slack.messages(channel)[-1]
+            sender = SlackSender(
+                base_url=app.base_url, response_url_for=fake_slack.response_url, team_id=team
+            )
+            for n in range(3 if team == W1 else 7):
+                value = buttons(message)[correct_letter(message)]
+                assert sender.click(value=value, user=f"U{team[-3:]}{n}", channel=channel).status_code == 200
+            reports[team] = app.runtime.feedback.file(
+                team_id=team,
+                user_id=f"U{team[-3:]}0",
+                channel_id=channel,
+                question_id=question_for(message).id,
+                option_index=None,
+                note=f"a note from {team}",
+            )
+        fake_slack.user_teams["UADMIN"] = W1
+        context = browser.new_context(java_script_enabled=False)
+        page = browser_sign_in(context.new_page(), app, fake_slack, user="UADMIN", team=W1)
+        assert urlsplit(page.url).path == "/admin"
+        assert f"#{C1}" in page.inner_text("h1") and C2 not in page.content()
+        assert values(page, "answers-per-day") == ["3"]
+        assert page.goto(f"{app.base_url}/admin?channel={C2}").status == 404
+        assert page.goto(f"{app.base_url}/admin/questions?channel={C2}").status == 404
+        page.goto(f"{app.base_url}/admin/reports")
+        assert "a note from TWONE" in page.content() and "a note from TWTWO" not in page.content()
+        # Resolving the other workspace's report by its id changes nothing there.
+        token = csrf_of(page.content())
+        done = context.request.post(
+            f"{app.base_url}/admin/reports/resolve",
+            form={"report": str(reports[W2]), "csrf": token},
+            max_redirects=0,
+        )
+        assert done.status == 303 and "not-resolved" in done.headers["location"]
+        assert [r.id for r in app.runtime.feedback.open(team_id=W2)] == [reports[W2]]
+        # An admin of the other workspace is not an admin here: the sign-in says which workspace.
+        assert [c.params["user"] for c in fake_slack.calls("users.info")] == ["UADMIN"]
+
+        # The workspace uninstalls the app: its dashboard sessions end.
+        sender = SlackSender(base_url=app.base_url, response_url_for=fake_slack.response_url, team_id=W1)
+        assert sender.event({"type": "app_uninstalled"}).status_code == 200
+        assert page.goto(f"{app.base_url}/admin").url.endswith("/admin/signin")
+        context.close()
+    finally:
+        app.stop()
+
+
+def test_behind_an_https_public_url_the_cookies_are_secure(
+    env: dict[str, str], fake_slack: FakeSlack, clock: FakeClock
+) -> None:
+    public = "https://quiz.example.com"
+    app = InProcessApp.from_env({**env, **sign_in_env(fake_slack, PUBLIC_URL=public)}, clock=clock)
+    try:
+        fake_slack.sign_in_redirects.add(f"{public}/admin/callback")
+        fake_slack.prepare_sign_in("UADMIN", "T0001")
+        start = requests.get(f"{app.base_url}/admin/signin/slack", allow_redirects=False, timeout=10)
+        attributes = [part.strip() for part in start.headers["Set-Cookie"].split(";")]
+        assert {"HttpOnly", "SameSite=Lax", "Secure", "Path=/admin"} <= set(attributes)
+        assert parse_qs(urlsplit(start.headers["Location"]).query)["redirect_uri"] == [
+            f"{public}/admin/callback"
+        ]
+        allowed = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+        back = urlsplit(allowed.headers["Location"])
+        assert f"{back.scheme}://{back.netloc}" == public
+        # The proxy in front of the app would pass this on; here it goes straight to the app.
+        browser_secret = attributes[0].split("=", 1)[1]
+        done = requests.get(
+            f"{app.base_url}{back.path}?{back.query}",
+            cookies={"lq_admin_signin": browser_secret},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert done.status_code == 303
+        session = next(c for c in done.headers["Set-Cookie"].split(", lq_") if c.startswith(SESSION_COOKIE))
+        assert {"HttpOnly", "SameSite=Lax", "Secure"} <= {part.strip() for part in session.split(";")}
+    finally:
+        app.stop()
