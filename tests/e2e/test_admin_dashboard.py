@@ -285,6 +285,12 @@ def test_a_tampered_state_signs_no_one_in(dashboard: InProcessApp, fake_slack: F
     assert page.goto(genuine).status == 403  # single use: the other browser's try spent it
     assert [c for c in context.cookies() if c["name"] == SESSION_COOKIE] == []
     elsewhere.close()
+    # An id_token whose nonce is not the one this sign-in sent (a token replayed from another
+    # sign-in) signs no one in either.
+    fake_slack.forged_nonce = "a-nonce-from-another-sign-in"
+    forged = browser_sign_in(page, dashboard, fake_slack, user="UADMIN")
+    assert "could not be verified" in forged.content()
+    assert [c for c in context.cookies() if c["name"] == SESSION_COOKIE] == []
     context.close()
 
 

@@ -298,6 +298,7 @@ class FakeSlack:
         self._user_tokens: dict[str, _SignIn] = {}
         self._id_token_key = b"fake-slack-id-token-signing-key"
         self.user_teams: dict[str, str] = {}  # user -> home workspace (users.info; sign-ins add theirs)
+        self.forged_nonce: str | None = None  # set: id_tokens carry this nonce (an attacker's replay)
         self.workspace_delays = {}
         self.ratelimited_workspaces = {}
         self._lock = threading.RLock()
@@ -730,7 +731,7 @@ class FakeSlack:
             "email": person.email,
         }
         if grant.nonce is not None:
-            claims["nonce"] = grant.nonce
+            claims["nonce"] = grant.nonce if self.forged_nonce is None else self.forged_nonce
         return {"ok": True, "access_token": token, "token_type": "Bearer", "id_token": self._id_token(claims)}
 
     def _oidc_user_info(self, token: str) -> dict[str, Any]:
