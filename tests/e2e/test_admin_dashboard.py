@@ -285,6 +285,21 @@ def test_a_tampered_state_signs_no_one_in(dashboard: InProcessApp, fake_slack: F
     assert page.goto(genuine).status == 403  # single use: the other browser's try spent it
     assert [c for c in context.cookies() if c["name"] == SESSION_COOKIE] == []
     elsewhere.close()
+    # A state that signed someone in is spent: replayed with its cookie, it never reaches Slack.
+    person = requests.Session()
+    fake_slack.prepare_sign_in("UADMIN", "T0001")
+    start = person.get(f"{dashboard.base_url}/admin/signin/slack", allow_redirects=False, timeout=10)
+    callback_url = requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers[
+        "Location"
+    ]
+    browser_cookie = person.cookies.get("lq_admin_signin")
+    assert person.get(callback_url, allow_redirects=False, timeout=10).status_code == 303
+    exchanges = len(fake_slack.calls("openid.connect.token"))
+    again = requests.get(
+        callback_url, cookies={"lq_admin_signin": browser_cookie}, allow_redirects=False, timeout=10
+    )
+    assert again.status_code == 403 and f"{SESSION_COOKIE}=" not in again.headers.get("Set-Cookie", "")
+    assert len(fake_slack.calls("openid.connect.token")) == exchanges
     # An id_token whose nonce is not the one this sign-in sent (a token replayed from another
     # sign-in) signs no one in either.
     fake_slack.forged_nonce = "a-nonce-from-another-sign-in"
