@@ -342,6 +342,9 @@ def test_the_session_id_changes_at_sign_in_and_a_non_admin_gets_403(
 def test_sessions_expire_when_idle_and_end_when_no_longer_admin(
     dashboard: InProcessApp, fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
+    # Single-workspace mode serves the bot token's workspace only, whoever signs in elsewhere.
+    _, foreign = sign_in(fake_slack, dashboard, user="UFOREIGN", team="TOTHER")
+    assert foreign.status_code == 403 and "not installed in your workspace" in foreign.text
     browser, back = sign_in(fake_slack, dashboard, user="UADMIN", team="T0001")
     assert back.status_code == 303 and back.headers["Location"] == "/admin"
     assert browser.get(f"{dashboard.base_url}/admin", allow_redirects=False).status_code == 200
