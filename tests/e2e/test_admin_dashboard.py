@@ -14,9 +14,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.domain.dashboard import MIN_STRONG
+from db.models import AdminAudit
 from db.queries import reviews as review_queries
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
@@ -259,6 +261,16 @@ def test_resolving_a_report_and_forms_without_their_csrf_token(
     assert replay.status_code == 303 and replay.headers["Location"] == "/admin/signin"
     shoot(page, "signin")
     context.close()
+
+    # `forget` takes the admin's name off the audit log (the record stays) and ends their sessions.
+    assert "admin_audit" in dashboard.runtime.people.export(user_id="UOWNER", team_id=None)["tables"]
+    again, _ = sign_in(fake_slack, dashboard, user="UOWNER", team="T0001")
+    forgotten = dashboard.runtime.people.forget(user_id="UOWNER", team_id=None)
+    assert forgotten.redacted["admin_audit"] == 2 and forgotten.deleted["admin_sessions"] == 1
+    with dashboard.runtime.db.reading() as session:
+        audit = session.execute(select(AdminAudit.action, AdminAudit.actor_id).order_by(AdminAudit.id)).all()
+    assert [tuple(row) for row in audit] == [("report.resolve", None), ("schedule.set", None)]
+    assert again.get(f"{dashboard.base_url}/admin", allow_redirects=False).status_code == 303
 
 
 def test_a_tampered_state_signs_no_one_in(dashboard: InProcessApp, fake_slack: FakeSlack, browser) -> None:  # type: ignore[no-untyped-def]
