@@ -26,11 +26,16 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 HEALTH = b'{"status": "ok"}'
 
 
+BUDGET_MARK = {"X-Leader-Quiz-Budget": "bare-app"}
+
+
 def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     from slack_sdk import WebClient
 
     app = App(
-        client=WebClient(token=token, base_url=api_url),
+        # Not the product: its calls carry the budget mark so the fake (which refuses the app's
+        # calls that skip its gate) serves the ceiling's one auth.test.
+        client=WebClient(token=token, base_url=api_url, headers=BUDGET_MARK),
         signing_secret=signing_secret,
         token_verification_enabled=False,
         process_before_response=False,
@@ -95,7 +100,7 @@ def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     from slack_sdk.web.async_client import AsyncWebClient
 
     app = AsyncApp(
-        client=AsyncWebClient(token=token, base_url=api_url),
+        client=AsyncWebClient(token=token, base_url=api_url, headers=BUDGET_MARK),
         signing_secret=signing_secret,
         process_before_response=False,
         raise_error_for_unhandled_request=False,

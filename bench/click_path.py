@@ -9,9 +9,10 @@ Stages, timed per click (wall and CPU of this thread):
            (a WSGI call with the listener executor replaced by an inline one, so the
            listener's work is NOT in this stage: handle_daily_answer is stubbed to ack only)
   grade    Answering.answer_daily (read the post, record the answer, streak, history)
-  reply    chat.postEphemeral with the graded reply on the fake Slack API, as the listener's
-           reply sender makes it (slack_sdk WebClient, a new HTTP connection per call)
-  count    CountRefresher.answered (mostly a dict lookup; a DB claim + chat.update per window)
+  reply    the graded reply posted to the click's response_url on the fake Slack, as the
+           outbox's reply send makes it (a kept-alive connection, bot/slack/response_urls.py)
+  count    AnswerCounts.answered (queues the message's count in the outbox; one chat.update
+           per window)
 
 Checks (exit 1): every answer stored once, every reply accepted by the fake.
 """
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             body = urlencode({"payload": json.dumps(payload)})
             headers = sender.signed_headers(body, content_type="application/x-www-form-urlencoded")
-            clicks.append((user, values[letter], body.encode(), headers))
+            clicks.append((user, values[letter], body.encode(), headers, payload["response_url"]))
 
         # Database round trips per click: every statement sent, and every transaction begun.
         from sqlalchemy import event
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile() if args.cprofile else None
         warm = min(50, args.users // 10)
         started = time.perf_counter()
-        for number, (user, value, body, headers) in enumerate(clicks):
+        for number, (user, value, body, headers, response_url) in enumerate(clicks):
             if profiler is not None and number == warm:
                 profiler.enable()
             t0, c0 = time.perf_counter(), time.thread_time()
@@ -171,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
             if number >= warm:
                 stage_statements["grade"] += sent["statements"] - s1
                 stage_transactions["grade"] += sent["transactions"] - x1
-            runtime.clients.for_team(TEAM).chat_postEphemeral(
-                channel=CHANNEL, user=user, **result.reply.payload()
+            runtime.replies.response_urls.post(
+                response_url,
+                {"response_type": "ephemeral", "replace_original": False, **result.reply.payload()},
             )
             t3, c3 = time.perf_counter(), time.thread_time()
             if result.recorded_post_id is not None:
-                runtime.counts.answered(result.recorded_post_id)
+                runtime.counts.answered(result.recorded_post_id, team_id=TEAM)
             t4, c4 = time.perf_counter(), time.thread_time()
             if number >= warm:
                 for name, (a, b, ca, cb) in {
@@ -215,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             outbox.drain(30)
         with runtime.db.reading() as session:
             stored = session.execute(select(func.count()).where(Answer.post_id == post_id)).scalar_one()
-        replies = [c for c in fake.calls("chat.postEphemeral") if c.ok and c.params.get("user") != "-"]
+        replies = [c for c in fake.calls("response_url") if c.ok]
         runtime.close()
         print("\ncorrectness:")
         checks.check(

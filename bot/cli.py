@@ -9,7 +9,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 from dotenv import load_dotenv
@@ -119,8 +118,10 @@ def cmd_post(args: argparse.Namespace) -> int:
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=True)
     if team is None:
         return _fail(TEAM_NEEDED, EXIT_USAGE)
-    day, outcome = runtime.posts.post_now(team_id=team, channel_id=args.channel, day=day)
-    runtime.db.dispose()
+    try:
+        day, outcome = runtime.posts.post_now(team_id=team, channel_id=args.channel, day=day)
+    finally:
+        runtime.close()  # the previous question's reveal leaves through the outbox first
     if outcome.status is PostStatus.POSTED:
         print(f"posted {outcome.question_id} to {args.channel} for {day} (ts {outcome.message_ts})")
         return EXIT_OK
@@ -254,10 +255,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         can_reach_slack = settings.multi_workspace or settings.slack_bot_token != OFFLINE_TOKEN
         if forgotten.open_posts and can_reach_slack:
             # Let the count refreshes (one window at most) reach Slack before exiting.
-            deadline = time.monotonic() + settings.count_update_seconds + 2
-            while runtime.counts.pending() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            runtime.outbox.drain(max(deadline - time.monotonic(), 1.0))
+            runtime.outbox.drain(settings.count_update_seconds + 2)
     finally:
         runtime.close()
     where = f" in {args.team}" if args.team else ""
@@ -316,6 +314,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for c in data["channels"]:
         flag = f"  FLAGGED: {c['flagged']}" if c["flagged"] else ""
         print(f"{c['team']} {c['channel']}: {c['schedule']}  next post: {c['next_post_at']}{flag}")
+    if status.outbox is not None:
+        print(status.outbox.describe())
     return EXIT_OK
 
 
@@ -388,7 +388,8 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     if cues.problems():
         print("\n".join(cues.problems()))
         return EXIT_FAIL
-    print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions")
+    retired = f", {len(bank.retired)} retired" if bank.retired else ""
+    print(f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions{retired}")
     return EXIT_OK
 
 

@@ -69,6 +69,8 @@ class Settings:
     # single-workspace mode beside the bot token, for sign-in only); the key signs its sessions.
     public_url: str = ""  # the app's public base URL, no trailing slash; empty: the request's own
     admin_session_key: str = field(default="", repr=False)
+    # Slack budgets above the published floors (SLACK_RATE_LIMITS): (method, calls a minute).
+    slack_rate_limits: tuple[tuple[str, int], ...] = ()
     replica_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     )
@@ -217,6 +219,23 @@ def _public_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
+def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    """SLACK_RATE_LIMITS: `chat.postMessage=600,views.publish=200` (calls a minute, for an app
+    Slack granted more than its published floors)."""
+    raised: dict[str, int] = {}
+    for part in (piece.strip() for piece in env.get("SLACK_RATE_LIMITS", "").split(",")):
+        if not part:
+            continue
+        method, _, value = (piece.strip() for piece in part.partition("="))
+        if "." not in method or not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"SLACK_RATE_LIMITS has {part[:60]!r}: use method=calls_per_minute, e.g. "
+                "chat.postMessage=600,views.publish=200"
+            )
+        raised[method] = int(value)
+    return tuple(sorted(raised.items()))
+
+
 def _metrics_port(env: Mapping[str, str], slack_port: int) -> int | None:
     raw = env.get("METRICS_PORT", "").strip()
     if not raw:
@@ -317,4 +336,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         log_format=log_format,
         content_dir=env.get("CONTENT_DIR", "").strip(),
+        slack_rate_limits=_rate_limits(env),
     )

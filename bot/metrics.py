@@ -33,15 +33,26 @@ SLACK_CALLS = Counter(
     ["method", "result"],
 )
 SLACK_RETRIES = Counter(
-    "leader_quiz_slack_retries_total", "Slack Web API calls tried again, by reason", ["reason"]
+    "leader_quiz_slack_retries_total",
+    "Sends the outbox tried again, by reason (429, 5xx, connection, ...)",
+    ["reason"],
 )
 OUTBOX_DEPTH = Gauge(
-    "leader_quiz_outbox_depth", "Slack calls waiting in the outbox", multiprocess_mode="livesum"
+    "leader_quiz_outbox_depth",
+    "Sends waiting in the outbox, by kind (post, reply, count, home, reminder, ...)",
+    ["kind"],
+    multiprocess_mode="livesum",
 )
-OUTBOX_OLDEST = Gauge(
-    "leader_quiz_outbox_oldest_seconds",
-    "Age of the oldest call waiting in the outbox",
+OUTBOX_LATE = Gauge(
+    "leader_quiz_outbox_late_seconds",
+    "How late the oldest waiting send of each kind is past its due time",
+    ["kind"],
     multiprocess_mode="livemax",
+)
+OUTBOX_DROPPED = Counter(
+    "leader_quiz_outbox_dropped_total",
+    "Sends the outbox gave up, by kind and reason (expired, superseded, failed, uninstalled, stopped)",
+    ["kind", "reason"],
 )
 DAILY_POSTS = Counter(
     "leader_quiz_daily_posts_total", "Daily questions, by result (posted, failed, flagged, ...)", ["result"]
@@ -58,6 +69,12 @@ FENCING_TOKEN = Gauge(
     "leader_quiz_fencing_token",
     "The fencing token of the lease this replica holds",
     multiprocess_mode="livemax",
+)
+CLOCK_AHEAD = Gauge(
+    "leader_quiz_clock_offset_seconds",
+    "How far this replica's clock is ahead of the database's (negative: behind), measured at each "
+    "lease beat; leases and schedules are corrected for it",
+    multiprocess_mode="livemax",  # a replica's workers share one host clock
 )
 DATABASE_ERRORS = Counter("leader_quiz_database_errors_total", "Times the database could not be reached")
 REMINDER_DMS = Counter("leader_quiz_reminder_dms_total", "Reminder direct messages, by result", ["result"])

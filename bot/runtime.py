@@ -16,7 +16,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot import metrics
 from bot.app import create_app
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ClusterClock, DatabaseFollows, SystemClock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
@@ -27,34 +27,42 @@ from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
-from bot.listeners.respond import Responder
 from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
 from bot.services.answering import Answering
-from bot.services.counts import CountRefresher
+from bot.services.counts import AnswerCounts
 from bot.services.delivery import ClaimedDelivery
 from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
-from bot.services.outbox import Outbox
 from bot.services.people import People
 from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
 from bot.services.recaps import SeasonRecaps
 from bot.services.reminders import Reminders
-from bot.services.replies import OwedReplies
+from bot.services.replies import PrivateReplies
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.teams import Teams
 from bot.services.workspaces import Workspaces
-from bot.slack.clients import SlackClients, StaticClients, make_client
-from bot.slack.installed import InstalledClients, WorkspaceAuthorize, WorkspaceTokens
+from bot.slack.budget import BudgetGate
+from bot.slack.clients import GatedClient, SlackClients, StaticClients
+from bot.slack.installed import (
+    InstalledClients,
+    SingleWorkspaceAuthorize,
+    WorkspaceAuthorize,
+    WorkspaceTokens,
+)
+from bot.slack.limits import SlackLimits
+from bot.slack.outbox import Outbox
 from bot.slack.scopes import required_scopes
 from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp, WSGIApp
 from content import Bank
-from db.engine import Database
+from db.clock import DatabaseClock, ServerClock
+from db.engine import Database, is_unavailable
+from db.queries import budgets as budget_queries
 from db.token_cipher import TokenCipher
 
 if TYPE_CHECKING:
@@ -76,7 +84,20 @@ class Installs:
     authorize: WorkspaceAuthorize
 
 
-def build_installs(settings: Settings, *, db: Database, clock: Clock) -> Installs:
+def build_gate(settings: Settings, db: Database) -> BudgetGate:
+    """The budget gate every Web API call of this process passes (its budgets are shared with
+    every replica through the database)."""
+    limits = SlackLimits(dict(settings.slack_rate_limits), distributed=settings.multi_workspace)
+    return BudgetGate(db=db, limits=limits)
+
+
+def build_clients(settings: Settings, *, gate: BudgetGate, installs: Installs | None) -> SlackClients:
+    if installs is not None:
+        return InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url, gate=gate)
+    return StaticClients(token=settings.slack_bot_token, api_url=settings.slack_api_url, gate=gate)
+
+
+def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: BudgetGate) -> Installs:
     # Imported here: slack_sdk's SQLAlchemy stores (and the asyncio layer they pull in) stay
     # out of a single-workspace process.
     from db.installations import EncryptedInstallationStore, state_store
@@ -85,7 +106,7 @@ def build_installs(settings: Settings, *, db: Database, clock: Clock) -> Install
     store = EncryptedInstallationStore(
         client_id=settings.slack_client_id, engine=db.library_engine, cipher=cipher
     )
-    api = make_client(None, settings.slack_api_url)
+    api = GatedClient(None, api_url=settings.slack_api_url, gate=gate)
     tokens = WorkspaceTokens(
         db=db,
         store=store,
@@ -131,8 +152,9 @@ class Runtime:
     settings: Settings
     db: Database
     bank: Bank
-    clock: Clock
+    clock: ClusterClock
     clients: SlackClients
+    gate: BudgetGate
     outbox: Outbox
     delivery: ClaimedDelivery
     schedules: Schedules
@@ -145,8 +167,9 @@ class Runtime:
     reminders: Reminders
     insights: InsightsService
     feedback: Feedback
-    counts: CountRefresher
-    replies: OwedReplies
+    counts: AnswerCounts
+    replies: PrivateReplies
+    home: Home
     people: People
     teams: Teams
     admins: AdminChecker
@@ -178,63 +201,94 @@ class Runtime:
         for stop in self._stops:
             stop()
         self.scheduler.stop()
-        self.reminders.pool.stop()
-        self.counts.stop()  # a refresh not yet sent is caught up by the leader (services/replies)
-        self.outbox.close()  # sends what is queued, for a few seconds
-        self.replies.stop()  # marks those sent; the rest stay owed in the database
+        # Sends what is due for a few seconds and writes the last marks; what is left stays
+        # owed in the database (answers, claims, counts, reveals) for the leader to send.
+        self.outbox.close()
+        try:
+            with self.db.writing() as session:
+                budget_queries.forget_snapshot(session=session, replica_id=self.settings.replica_id)
+        except Exception:
+            logger.warning("could not remove this replica's outbox snapshot", exc_info=True)
         self.db.dispose()
+
+
+def cluster_clock(clock: Clock | None, database_clock: DatabaseClock | None) -> ClusterClock:
+    """The clock every part of a runtime is given: this replica's clock (`clock`, the system's
+    by default) corrected onto the database's (`database_clock`: the server's by default, and
+    when only `clock` is given, that same clock: a world with one time, as tests and replays
+    drive it)."""
+    if database_clock is None:
+        database_clock = ServerClock() if clock is None else DatabaseFollows(clock)
+    return ClusterClock(clock or SystemClock(), database_clock)
 
 
 def build_runtime(
     settings: Settings,
     *,
     clock: Clock | None = None,
+    database_clock: DatabaseClock | None = None,
     bank: Bank | None = None,
-    clients: SlackClients | None = None,
 ) -> Runtime:
-    clock = clock or SystemClock()
     bank = bank or settings.load_bank()
-    # Request threads, the outbox and up to 32 posting threads share the pool; connections
-    # are held only inside short transactions, never across a Slack call.
+    # Request threads and the outbox's workers share the pool; connections are held only inside
+    # short transactions, never across a Slack call.
     db = Database(settings.database_url, pool_size=max(10, settings.http_threads))
-    installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
-    if clients is None:
-        clients = (
-            InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url)
-            if installs is not None
-            else StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
-        )
-    # In multi-workspace mode, queued replies for a workspace uninstalled since are dropped.
-    outbox = Outbox(installed=(lambda team_id: clients.for_team(team_id) is not None) if installs else None)
+    # Every time the replicas share (leases, due posts, claims, answers, counts) is the
+    # cluster's; the scheduler's lease beat keeps the offset measured from here on.
+    clock = cluster_clock(clock, database_clock)
+    try:
+        clock.measure(db)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning("could not read the database's clock yet; the first lease beat will")
+    gate = build_gate(settings, db)
+    installs = build_installs(settings, db=db, clock=clock, gate=gate) if settings.multi_workspace else None
+    clients = build_clients(settings, gate=gate, installs=installs)
+    # In multi-workspace mode, queued sends for a workspace uninstalled since are dropped.
+    outbox = Outbox(
+        gate=gate, installed=(lambda team_id: clients.for_team(team_id) is not None) if installs else None
+    )
+    outbox.every(SNAPSHOT_SECONDS, _snapshot_writer(settings.replica_id, db, outbox, gate, clock))
     delivery = ClaimedDelivery(
-        db=db, clients=clients, clock=clock, stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds)
+        db=db,
+        clients=clients,
+        clock=clock,
+        outbox=outbox,
+        stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds),
     )
     schedules = Schedules(db=db, clock=clock)
     reports = Reports(db=db, bank=bank, schedules=schedules)
-    posts = DailyPosts(db=db, bank=bank, clients=clients, clock=clock, delivery=delivery, schedules=schedules)
+    posts = DailyPosts(
+        db=db, bank=bank, clients=clients, clock=clock, delivery=delivery, schedules=schedules, outbox=outbox
+    )
     insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
     recaps = SeasonRecaps(db=db, bank=bank, clock=clock, delivery=delivery, insights=insights)
-    counts = CountRefresher(
+    counts = AnswerCounts(
         outbox=outbox,
         db=db,
         bank=bank,
         clients=clients,
         clock=clock,
         window_seconds=settings.count_update_seconds,
-        on_closed=posts.reveal,
+        on_closed=lambda post_id, team_id: posts.reveal(post_id, team_id=team_id),
     )
     reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
     answering = Answering(db=db, bank=bank, clock=clock)
-    replies = OwedReplies(
+    replies = PrivateReplies(
         db=db,
         clock=clock,
-        answering=answering,
         clients=clients,
         outbox=outbox,
-        counts=counts,
+        stored_reply=lambda post_id, user_id: answering.stored_reply(post_id=post_id, user_id=user_id),
         resend_after_s=settings.reply_resend_seconds,
     )
-    replies.start()
+
+    def catch_up() -> None:  # what a stopped or dead replica left owed
+        replies.catch_up()
+        counts.catch_up()
+        posts.catch_up_reveals()
+
     scheduler = QuizScheduler(
         db=db,
         posts=posts,
@@ -246,7 +300,7 @@ def build_runtime(
         sync_seconds=settings.schedule_sync_seconds,
         housekeeping=installs.workspaces.purge_due if installs else None,
         reminders=reminders.run_due,
-        catch_up=replies.catch_up,
+        catch_up=catch_up,
     )
     private_answers = PrivateAnswers(db=db, bank=bank, clock=clock)
     practice = Practice(db=db, bank=bank, clock=clock, answers=private_answers)
@@ -255,8 +309,8 @@ def build_runtime(
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
-    responder = Responder(outbox, clients)
     feedback = Feedback(db=db, bank=bank, clock=clock)
+    home = Home(db=db, bank=bank, reports=reports, reviews=reviews, clients=clients, outbox=outbox)
     router = CommandRouter(
         db=db,
         bank=bank,
@@ -274,13 +328,15 @@ def build_runtime(
         leads_here=scheduler.is_leader,
     )
     listeners = Listeners(
-        daily_answer=DailyAnswer(answering=answering, counts=counts, responder=responder, replies=replies),
-        practice_answer=PracticeAnswer(practice=practice, responder=responder),
-        review_answer=ReviewAnswer(reviews=reviews, responder=responder),
-        report_problem=ReportProblem(feedback=feedback, bank=bank, admins=admins, responder=responder),
+        daily_answer=DailyAnswer(answering=answering, counts=counts, replies=replies),
+        practice_answer=PracticeAnswer(practice=practice, replies=replies),
+        review_answer=ReviewAnswer(reviews=reviews, replies=replies),
+        report_problem=ReportProblem(
+            feedback=feedback, bank=bank, admins=admins, replies=replies, clients=clients
+        ),
         report_submission=ReportSubmission(feedback=feedback),
-        leader_quiz=LeaderQuiz(router=router, responder=responder),
-        app_home=AppHomeOpened(home=Home(db=db, reports=reports, reviews=reviews), responder=responder),
+        leader_quiz=LeaderQuiz(router=router, replies=replies),
+        app_home=AppHomeOpened(home=home),
         lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
     )
     return Runtime(
@@ -289,6 +345,7 @@ def build_runtime(
         bank=bank,
         clock=clock,
         clients=clients,
+        gate=gate,
         outbox=outbox,
         delivery=delivery,
         schedules=schedules,
@@ -303,6 +360,7 @@ def build_runtime(
         feedback=feedback,
         counts=counts,
         replies=replies,
+        home=home,
         people=People(db=db, counts=counts),
         teams=teams,
         admins=admins,
@@ -312,18 +370,43 @@ def build_runtime(
     )
 
 
+SNAPSHOT_SECONDS = 5.0
+
+
+def _snapshot_writer(
+    replica_id: str, db: Database, outbox: Outbox, gate: BudgetGate, clock: Clock
+) -> Callable[[], None]:
+    """Every few seconds each replica writes what its outbox holds, for `leader-quiz status`."""
+
+    def write() -> None:
+        state = {"kinds": outbox.backlog(), "throttled": dict(gate.throttled_calls)}
+        with db.writing() as session:
+            budget_queries.save_snapshot(session=session, replica_id=replica_id, now=clock.now(), state=state)
+
+    return write
+
+
 def build_web_app(runtime: Runtime) -> SlackWebApp:
-    """The Bolt app behind the WSGI front that gunicorn (or a test) serves."""
+    """The Bolt app behind the WSGI front that gunicorn (or a test) serves. Bolt's own client
+    carries no token and makes no call: requests are authorized by our `authorize` (in
+    single-workspace mode too, so its one auth.test passes the budget gate), and listeners
+    send through the outbox."""
     settings = runtime.settings
     installs = runtime.installs
+    app_client = runtime.clients.app_client()
     if installs is None:
         client = runtime.clients.for_team("")
         assert client is not None
-        bolt = create_app(settings, client=client, listeners=runtime.listeners)
-    else:  # no token of its own: each request's comes from `authorize`
         bolt = create_app(
             settings,
-            client=make_client(None, settings.slack_api_url),
+            client=app_client,
+            listeners=runtime.listeners,
+            authorize=SingleWorkspaceAuthorize(client),
+        )
+    else:
+        bolt = create_app(
+            settings,
+            client=app_client,
             listeners=runtime.listeners,
             oauth=installs.oauth,
             authorize=installs.authorize,
@@ -355,7 +438,7 @@ def build_admin(runtime: Runtime) -> WSGIApp:
         db=runtime.db,
         clock=runtime.clock,
         clients=runtime.clients,
-        api=make_client(None, settings.slack_api_url),  # openid.connect.*: no bot token
+        api=runtime.clients.app_client(),  # openid.connect.*: no bot token; through the budget gate
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         authorize_base=settings.slack_api_url.removesuffix("api/") + "openid/connect/authorize",
@@ -378,18 +461,20 @@ def build_admin(runtime: Runtime) -> WSGIApp:
     )
 
 
-def build_doctor(settings: Settings, *, clock: Clock | None = None) -> Doctor:
+def build_doctor(
+    settings: Settings, *, clock: Clock | None = None, database_clock: DatabaseClock | None = None
+) -> Doctor:
     """`leader-quiz doctor`'s parts: the database and each workspace's client, found as `serve`
-    finds them, with nothing started and nothing migrated; the bank is loaded by the check
-    itself, so an invalid one is reported rather than raised."""
+    finds them (its calls pass the same budget gate), with nothing started and nothing
+    migrated; the bank is loaded by the check itself, so an invalid one is reported rather
+    than raised."""
     from bot.services.doctor import Doctor
 
-    clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=2)
-    installs = build_installs(settings, db=db, clock=clock) if settings.multi_workspace else None
-    clients: SlackClients = (
-        InstalledClients(tokens=installs.tokens, api_url=settings.slack_api_url)
-        if installs is not None
-        else StaticClients.from_token(settings.slack_bot_token, settings.slack_api_url)
+    clock = cluster_clock(clock, database_clock)  # measured by the doctor's own clock check
+    gate = build_gate(settings, db)
+    installs = build_installs(settings, db=db, clock=clock, gate=gate) if settings.multi_workspace else None
+    clients = build_clients(settings, gate=gate, installs=installs)
+    return Doctor(
+        settings=settings, db=db, clients=clients, gate=gate, load_bank=settings.load_bank, clock=clock
     )
-    return Doctor(settings=settings, db=db, clients=clients, load_bank=settings.load_bank, now=clock.now)

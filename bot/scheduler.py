@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,9 +21,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
 from bot import metrics
-from bot.clock import Clock
+from bot.clock import ClusterClock, OnClusterTime
 from bot.domain.schedule import ScheduleSpec, due_quiz_day
-from bot.services.fair_pool import FairPool, PoolStopped
+from bot.services.delivery import ClaimedDelivery
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
@@ -36,22 +35,9 @@ from db.queries.workspaces import uninstalled_teams
 
 logger = logging.getLogger(__name__)
 
-# Posting waits on Slack (and its per-channel rate limit), not on CPU: many channels due in
-# the same minute go out in parallel, the workspaces sharing the threads fairly (FairPool).
-POST_WORKERS = 32
 HOUSEKEEPING_SECONDS = 3600.0
 REMINDER_SECONDS = 30.0  # a reminder DM goes out within this long of its minute
 CATCH_UP_SECONDS = 5.0  # owed replies and stale counts, as leader
-
-
-@dataclass(frozen=True)
-class LeaderState:
-    replica_id: str
-    fence: leases.Fence | None
-
-    @property
-    def token(self) -> int | None:
-        return self.fence.token if self.fence else None
 
 
 class QuizScheduler:
@@ -61,7 +47,7 @@ class QuizScheduler:
         db: Database,
         posts: DailyPosts,
         recaps: SeasonRecaps,
-        clock: Clock,
+        clock: ClusterClock,
         replica_id: str,
         lease_seconds: float,
         renew_seconds: float,
@@ -83,7 +69,6 @@ class QuizScheduler:
         self._job_signatures: dict[str, tuple] = {}
         self._aps: BackgroundScheduler | None = None
         self.database_ok = True
-        self.pool = FairPool(POST_WORKERS)
         self.housekeeping = housekeeping
         self.reminders = reminders
         self.catch_up = catch_up
@@ -107,8 +92,13 @@ class QuizScheduler:
         was_leader = self.is_leader()
         try:
             with self.db.writing() as session:
+                # Expiry is decided on the database's time, read once the lease row is locked
+                # (and measuring this replica's clock offset on the way).
                 fence = leases.acquire_or_renew(
-                    session=session, holder=self.replica_id, ttl=self.lease, now=self.clock.now()
+                    session=session,
+                    holder=self.replica_id,
+                    ttl=self.lease,
+                    now=lambda: self.clock.read(session),
                 )
             self.database_ok = True
         except Exception as error:
@@ -128,10 +118,11 @@ class QuizScheduler:
         return fence
 
     def sample(self) -> None:
-        """Update the leadership gauges (called every second by the metrics ticker)."""
+        """Update the leadership and clock gauges (called every second by the metrics ticker)."""
         fence = self.fence
         metrics.LEADER.set(1 if fence else 0)
         metrics.FENCING_TOKEN.set(fence.token if fence else 0)
+        metrics.CLOCK_AHEAD.set(self.clock.ahead().total_seconds())
 
     def overdue_seconds(self) -> float:
         """How long the most overdue channel's question has been due without a post (0 when
@@ -160,18 +151,19 @@ class QuizScheduler:
             return
         try:
             with self.db.writing() as session:
-                leases.release(session=session, holder=self.replica_id, now=self.clock.now())
+                leases.release(session=session, holder=self.replica_id, now=self.clock.read(session))
         except Exception:
             logger.warning("could not release the lease; it will expire by itself", exc_info=True)
 
     # -- posting -----------------------------------------------------------------------
     def run_due(self, *, only_channel: tuple[str, str] | None = None, wait: bool = True) -> list[PostOutcome]:
-        """As leader, post every due question that is missing, and finish stale claims."""
+        """As leader, queue every due question that is missing (the outbox posts them, in
+        priority order and fairly across workspaces), and finish stale claims; with `wait`,
+        wait for the posts and return their outcomes."""
         fence = self.fence
         if fence is None:
             return []
         now = self.clock.now()
-        outcomes: list[PostOutcome] = []
         with self.db.reading() as session:
             if only_channel is None:
                 candidates = list_schedules(session=session)
@@ -183,26 +175,26 @@ class QuizScheduler:
                 for schedule, day, post in _due_posts(session, candidates, now)
                 if post is None
             ]
-
-        def post(item: tuple[Schedule, dt.date]) -> PostOutcome:
-            schedule, day = item
-            return self.posts.post_daily(
+        futures = [
+            self.posts.queue_daily(
                 team_id=schedule.team_id,
                 channel_id=schedule.channel_id,
                 quiz_day=day,
                 timezone=schedule.timezone,
                 fence=fence,
             )
-
-        if not wait:  # a channel's cron job: queue its post and free the job's thread
-            for item in due:
-                self.pool.submit(item[0].team_id, lambda item=item: post(item))
-            return outcomes
-        outcomes.extend(self.pool.map(due, post, team_of=lambda item: item[0].team_id))
+            for schedule, day in due
+        ]
+        recaps = []
         if only_channel is None:
-            outcomes.extend(self.posts.recover_stale_claims(fence))
-            self.recaps.post_due(fence)  # last month's recap, once, after the daily posts
+            futures.extend(self.posts.recover_stale_claims(fence))
+            recaps = self.recaps.post_due(fence)  # last month's recaps: after the daily posts (priority)
             self._housekeep()
+        if not wait:
+            return []
+        outcomes = [PostOutcome.of(ClaimedDelivery.outcome(future)) for future in futures]
+        for recap in recaps:
+            ClaimedDelivery.outcome(recap)
         return outcomes
 
     def run_reminders(self) -> None:
@@ -233,7 +225,7 @@ class QuizScheduler:
             # The lease heartbeat has a thread of its own (and the syncs theirs), so a minute
             # with a thousand channels due never starves the renewal and costs the lease.
             executors={
-                "default": ThreadPoolExecutor(POST_WORKERS),
+                "default": ThreadPoolExecutor(4),
                 "lease": ThreadPoolExecutor(1),
                 "control": ThreadPoolExecutor(2),
                 "reminders": ThreadPoolExecutor(1),
@@ -282,7 +274,6 @@ class QuizScheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        self.pool.stop()
         self.release()
 
     def _kick_sync(self) -> None:
@@ -305,10 +296,6 @@ class QuizScheduler:
         def run() -> None:
             try:
                 job()
-            except PoolStopped:
-                # A pass still running when the process stops: what it did not post, the next
-                # leader posts (claims are in the database).
-                logger.info("%s cut short: shutting down", getattr(job, "__name__", "job"))
             except Exception as error:
                 if is_unavailable(error):
                     self.database_ok = False
@@ -341,12 +328,12 @@ class QuizScheduler:
                     continue
                 self._aps.add_job(
                     self._safe(self._fire_channel(schedule.team_id, schedule.channel_id)),
-                    ScheduleSpec.of(schedule).trigger(),
+                    OnClusterTime(ScheduleSpec.of(schedule).trigger(), self.clock),
                     id=job_id,
                     replace_existing=True,
                 )
                 self._job_signatures[job_id] = signature
-        self.run_due()
+        self.run_due(wait=False)
 
     def _fire_channel(self, team_id: str, channel_id: str) -> Callable[[], None]:
         def fire() -> None:

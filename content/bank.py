@@ -8,13 +8,23 @@ A lesson file looks like::
     questions:
       - id: basics-1                # stable forever: answers reference it
         difficulty: 1               # 1 vocabulary, 2 working knowledge, 3 depth
-        source: "Paper or documentation page, with section"
+        source: "Paper or documentation page, with section"   # a citation, at most 200 characters
+        link: https://example.org/paper#section               # optional; https only
         prompt: A realistic work scene ending in a question?
         options:                    # 2-5; exactly one has `correct: true`
           - text: The right idea
             correct: true
           - text: A plausible wrong idea
         explanation: Why the right answer is right and the tempting one wrong.
+    retired:                        # optional: questions taken out of rotation
+      - id: basics-0                # same fields as a question, plus
+        replaced_by: basics-1       # optional: the current question that took its place
+
+Ids are for ever. An edit that keeps a question's idea keeps its id, its number of options and
+the place of its correct option (answers store the option's index). A question whose idea
+changes gets a new id, and the old one moves under `retired:`: it still resolves
+(`Bank.question`) for the posts, answers and insights that name it, but it is never posted,
+practised or reviewed again (`Bank.questions`, `Bank.current_question`).
 """
 
 from __future__ import annotations
@@ -33,9 +43,44 @@ MAX_PROMPT_CHARS = 2500
 MAX_OPTION_CHARS = 300
 MAX_EXPLANATION_CHARS = 2500
 MAX_TITLE_CHARS = 120
+MAX_SOURCE_CHARS = 200
+MAX_LINK_CHARS = 500
 MIN_OPTIONS, MAX_OPTIONS = 2, 5
 DIFFICULTIES = (1, 2, 3)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# A link is shown as Slack's <url|title>, so it may hold no space, `<`, `>` or `|`.
+LINK_PATTERN = re.compile(r"^https://[^\s<>|]+$")
+# A `source` is a citation a player can follow, never a note about how the question was drafted.
+# These phrases come from the notes the bank's sources used to carry ("the body of the paper was
+# not opened", "read instead: ...", "as given in ...", "opening read in a mirror ...") plus the
+# usual markers of an unfinished text.
+DRAFTING_PHRASES = (
+    "not opened",
+    "was not",
+    "were not",
+    "read instead",
+    "as quoted",
+    "as given in",
+    "opening read",
+    "read in a mirror",
+    "cited before",
+    "cited for",
+    "the full post",
+    "the paper itself",
+    "not read",
+    "not checked",
+    "unverified",
+    "checked in",
+    "drafting",
+    "todo",
+    "tbd",
+    "fixme",
+    "xxx",
+    "note:",
+)
+_DRAFTING = re.compile(
+    "|".join(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])" for phrase in DRAFTING_PHRASES), re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +99,9 @@ class Question:
     explanation: str
     difficulty: int
     source: str
+    link: str | None = None  # where the source can be read, https only
+    retired: bool = False  # out of rotation: resolvable for history, never posted again
+    replaced_by: str | None = None  # for a retired question, the current one that took its place
 
     @property
     def correct_index(self) -> int:
@@ -66,7 +114,8 @@ class Lesson:
     number: int  # 1-based order in the bank
     title: str
     goal: str
-    questions: tuple[Question, ...]
+    questions: tuple[Question, ...]  # the lesson's current questions, in order
+    retired: tuple[Question, ...] = ()  # taken out of rotation; kept for the history naming them
 
 
 @dataclass(frozen=True)
@@ -75,16 +124,30 @@ class Bank:
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for question in self.questions:
-            self._by_id[question.id] = question
+        for lesson in self.lessons:
+            for question in (*lesson.questions, *lesson.retired):
+                self._by_id[question.id] = question
 
     @property
     def questions(self) -> list[Question]:
-        """Every question in curriculum order: lessons in order, questions in order."""
+        """Every current question in curriculum order: lessons in order, questions in order.
+        Retired questions are not among them, so nothing posts, practises or counts them."""
         return [q for lesson in self.lessons for q in lesson.questions]
 
+    @property
+    def retired(self) -> list[Question]:
+        return [q for lesson in self.lessons for q in lesson.retired]
+
     def question(self, question_id: str) -> Question | None:
+        """The question with this id, current or retired: what an old post, answer, report or
+        insight names must keep resolving."""
         return self._by_id.get(question_id)
+
+    def current_question(self, question_id: str) -> Question | None:
+        """The question with this id only while it is in rotation (for what offers it again,
+        such as due reviews)."""
+        question = self._by_id.get(question_id)
+        return None if question is None or question.retired else question
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
@@ -190,8 +253,11 @@ class _FileChecker:
         self.number = number
         self.problems: list[str] = []
         self.id_line = 1
-        # The line of each loaded question's `id`, aligned with Lesson.questions.
+        # The line of each loaded question's `id`, aligned with Lesson.questions (and .retired).
         self.question_lines: list[int] = []
+        self.retired_lines: list[int] = []
+        # (id named by `replaced_by`, its line, the retired question), checked once all files loaded.
+        self.replacements: list[tuple[str, int, str]] = []
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(f"{self.label}:{line}: {message}")
@@ -241,20 +307,43 @@ class _FileChecker:
             if question is not None:
                 questions.append(question)
                 self.question_lines.append(_line_of(raw, "id"))
-        return Lesson(id=lesson_id, number=self.number, title=title, goal=goal, questions=tuple(questions))
+        retired = []
+        raw_retired = data.get("retired", [])
+        if not isinstance(raw_retired, list):
+            self.problem(_line_of(data, "retired"), "`retired` must be a list of questions")
+            raw_retired = []
+        for index, raw in enumerate(raw_retired):
+            line = _item_line(raw_retired, index, _line_of(data, "retired"))
+            question = self.question(raw, lesson_id, 0, line, retired=True)
+            if question is not None:
+                retired.append(question)
+                self.retired_lines.append(_line_of(raw, "id"))
+        return Lesson(
+            id=lesson_id,
+            number=self.number,
+            title=title,
+            goal=goal,
+            questions=tuple(questions),
+            retired=tuple(retired),
+        )
 
-    def question(self, raw: object, lesson_id: str, position: int, line: int) -> Question | None:
+    def question(
+        self, raw: object, lesson_id: str, position: int, line: int, *, retired: bool = False
+    ) -> Question | None:
         if not isinstance(raw, dict):
-            self.problem(line, f"question {position} must be a mapping")
+            kind = "retired question" if retired else "question"
+            self.problem(line, f"{kind} {position or ''} must be a mapping".replace("  ", " "))
             return None
         question_id = raw.get("id")
-        where = f"question {question_id or position}"
+        where = f"{'retired question' if retired else 'question'} {question_id or position}"
         if not isinstance(question_id, str) or not ID_PATTERN.match(question_id):
             self.problem(_line_of(raw, "id"), f"{where}: `id` must be lowercase letters, digits and dashes")
             question_id = str(question_id)
         prompt = self.text(raw, "prompt", MAX_PROMPT_CHARS, where)
         explanation = self.text(raw, "explanation", MAX_EXPLANATION_CHARS, where)
-        source = self.text(raw, "source", MAX_PROMPT_CHARS, where)
+        source = self.source(raw, where)
+        link = self.link(raw, where)
+        replaced_by = self.replaced_by(raw, where, retired)
         difficulty = raw.get("difficulty")
         # `true` and `2.0` compare equal to 1 and 2 but are not difficulties.
         if type(difficulty) is not int or difficulty not in DIFFICULTIES:
@@ -279,7 +368,48 @@ class _FileChecker:
             explanation=explanation,
             difficulty=difficulty if type(difficulty) is int else 0,
             source=source,
+            link=link,
+            retired=retired,
+            replaced_by=replaced_by,
         )
+
+    def source(self, raw: dict, where: str) -> str:
+        """A clean citation: short enough to show under an explanation, no drafting notes."""
+        source = self.text(raw, "source", MAX_SOURCE_CHARS, where)
+        found = _DRAFTING.search(source)
+        if found:
+            self.problem(
+                _line_of(raw, "source"),
+                f"{where}: `source` carries a drafting note ({found.group(0)!r}); "
+                "keep it a citation a player can follow",
+            )
+        return source
+
+    def link(self, raw: dict, where: str) -> str | None:
+        if "link" not in raw:
+            return None
+        link = raw.get("link")
+        if not isinstance(link, str) or not LINK_PATTERN.match(link) or len(link) > MAX_LINK_CHARS:
+            self.problem(
+                _line_of(raw, "link"),
+                f"{where}: `link` must be one https:// URL (no spaces, <, > or |), "
+                f"at most {MAX_LINK_CHARS} characters",
+            )
+            return None
+        return link
+
+    def replaced_by(self, raw: dict, where: str, retired: bool) -> str | None:
+        if "replaced_by" not in raw:
+            return None
+        value = raw.get("replaced_by")
+        if not retired:
+            self.problem(_line_of(raw, "replaced_by"), f"{where}: only a retired question has `replaced_by`")
+            return None
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.problem(_line_of(raw, "replaced_by"), f"{where}: `replaced_by` must be a question id")
+            return None
+        self.replacements.append((value, _line_of(raw, "replaced_by"), where))
+        return value
 
     def options(self, raw: dict, where: str) -> list[Option]:
         raw_options = raw.get("options")
@@ -329,6 +459,8 @@ def load_bank(directory: Path = LESSONS_DIR) -> Bank:
     # Where each id was first defined, as `file:line`, to name it in a duplicate's problem.
     lesson_files: dict[str, str] = {}
     question_files: dict[str, str] = {}
+    current: set[str] = set()
+    replacements: list[tuple[str, str, int, str]] = []
     for number, path in enumerate(files, start=1):
         label = _label(path)
         checker = _FileChecker(path, label, number)
@@ -341,13 +473,24 @@ def load_bank(directory: Path = LESSONS_DIR) -> Bank:
                 f"{label}:{checker.id_line}: lesson id {lesson.id!r} is also used by {lesson_files[lesson.id]}"
             )
         lesson_files.setdefault(lesson.id, f"{label}:{checker.id_line}")
-        for question, line in zip(lesson.questions, checker.question_lines, strict=True):
+        located = [
+            *zip(lesson.questions, checker.question_lines, strict=True),
+            *zip(lesson.retired, checker.retired_lines, strict=True),
+        ]
+        for question, line in located:
             if question.id in question_files:
                 problems.append(
                     f"{label}:{line}: question id {question.id!r} is also used by {question_files[question.id]}"
                 )
             question_files.setdefault(question.id, f"{label}:{line}")
+        current.update(question.id for question in lesson.questions)
+        replacements.extend((label, *replacement) for replacement in checker.replacements)
         lessons.append(lesson)
+    for label, replacement, line, where in replacements:
+        if replacement not in current:
+            problems.append(
+                f"{label}:{line}: {where}: `replaced_by` names no current question ({replacement!r})"
+            )
     if problems:
         raise ContentError(problems)
     return Bank(lessons=tuple(lessons))

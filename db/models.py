@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -123,6 +124,8 @@ class Post(ClaimedMessage, Base):
     # The count the message last showed (Slack accepted the update): a refresh lost with a
     # dead replica shows as a difference from the stored answers (services/replies.py).
     count_shown: Mapped[int | None] = mapped_column(Integer, default=None)
+    # When Slack took the closed message's reveal; NULL while a closed post still owes it.
+    revealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Answer(Base):
@@ -133,6 +136,7 @@ class Answer(Base):
         UniqueConstraint("post_id", "user_id"),
         Index("ix_answers_channel_day", "team_id", "channel_id", "quiz_day"),
         Index("ix_answers_user", "team_id", "channel_id", "user_id", "quiz_day"),
+        Index("ix_answers_latest", "team_id", "user_id", "answered_at"),  # App Home's last verdicts
         # Answers whose private reply is still owed (few, so a partial index).
         Index(
             "ix_answers_unreplied",
@@ -402,3 +406,29 @@ class AdminAudit(Base):
     target: Mapped[str] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SlackBudget(Base):
+    """One Slack rate budget (a Web API method in a workspace), shared by every replica: the
+    times of the calls granted in the last window (database time, epoch seconds) and, after a
+    429, until when Slack asked us to wait. A sliding-window log rather than a counter: Slack
+    counts calls per rolling minute, and a counter reset each minute would allow twice the
+    floor across a boundary."""
+
+    __tablename__ = "slack_budgets"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" in single-workspace mode
+    method: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted: Mapped[str] = mapped_column(Text, default="")  # space-separated epoch seconds
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class OutboxSnapshot(Base):
+    """What one replica's outbox holds, written every few seconds, so `leader-quiz status`
+    (another process) can show the backlog of all replicas."""
+
+    __tablename__ = "outbox_snapshots"
+
+    replica_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(Text)  # JSON: {"kinds": {kind: {...}}, "throttled": {...}}

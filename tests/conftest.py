@@ -91,8 +91,11 @@ def database_url(database_factory: DatabaseFactory) -> Iterator[str]:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
+    """The fake Slack, enforcing Slack's published limits; every Web API call the app made
+    must have passed its budget gate."""
     with FakeSlack(admins={"UADMIN"}, owners={"UOWNER"}) as fake:
         yield fake
+    assert [call.method for call in fake.ungated] == [], "Web API calls that skipped the budget gate"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.reports import lessons_text
 from bot.blocks.reviews import due_line, memory_lines, start_button
 from bot.blocks.text import escape, plural
-from bot.domain.reports import HomeChannel, HomeReport
+from bot.domain.reports import HomeChannel, HomeReport, Verdict
 
 
 def _channel_section(channel: HomeChannel) -> SectionBlock:
@@ -33,6 +33,24 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
         f"{plural(channel.quiz_days_since_joining, 'quiz day')} since joining"
     )
     return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+EXPLANATION_CHARS = 600  # keeps a verdict's section well inside Slack's 3,000 characters
+
+
+def _verdict_section(verdict: Verdict) -> SectionBlock:
+    mark = "✅ right" if verdict.correct else "❌ not quite"
+    explanation = verdict.explanation
+    if len(explanation) > EXPLANATION_CHARS:
+        explanation = explanation[: EXPLANATION_CHARS - 1].rstrip() + "…"
+    lines = [
+        f"*<#{verdict.channel_id}>* · {verdict.quiz_day:%a %d %b} · {mark}",
+        f"_{escape(verdict.prompt)}_",
+        f"You chose *{escape(verdict.chosen)}*"
+        + ("" if verdict.correct else f"; the answer is *{escape(verdict.answer)}*"),
+        f"> {escape(explanation)}",
+    ]
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
 
 
 def render_home(report: HomeReport) -> dict:
@@ -58,6 +76,10 @@ def render_home(report: HomeReport) -> dict:
                 )
             )
         )
+    if report.verdicts:
+        blocks.append(DividerBlock())
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Your latest answers*")))
+        blocks.extend(_verdict_section(verdict) for verdict in report.verdicts)
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Lesson progress*\n{lessons_text(lessons)}")))
     if report.memory is not None:

@@ -59,9 +59,24 @@ def find_option(options: Sequence[ShownOption], letter: str) -> ShownOption | No
 
 
 def _title(question: Question, lesson: Lesson, suffix: str = "") -> str:
+    if question.retired:  # out of the lesson's order: an old post revealed after the question retired
+        return clip(f"Retired question · {lesson.title}{suffix}", HEADER_LIMIT)
     return clip(
         f"Question {question.position} of {len(lesson.questions)} · {lesson.title}{suffix}", HEADER_LIMIT
     )
+
+
+def source_line(question: Question) -> str:
+    """The question's source as mrkdwn: the citation, linked when the bank gives a link
+    (Slack's <url|title>, the title escaped so it cannot open a link or a mention of its own)."""
+    citation = escape(question.source)
+    if question.link:
+        return f"📖 Source: <{escape(question.link)}|{citation}>"
+    return f"📖 Source: {citation}"
+
+
+def _source_block(question: Question) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=source_line(question))])
 
 
 def _options_text(options: Sequence[ShownOption], *, mark_correct: bool = False) -> str:
@@ -72,10 +87,26 @@ def _options_text(options: Sequence[ShownOption], *, mark_correct: bool = False)
     return "\n".join(lines)
 
 
+def fits_on_buttons(options: Sequence[ShownOption]) -> bool:
+    """Every option fits on its button as "A. text" (Slack's 75 characters)."""
+    return all(len(f"{o.letter}. {o.text}") <= BUTTON_LIMIT for o in options)
+
+
+def _choice_blocks(
+    options: Sequence[ShownOption], *, block_id: str, action_prefix: str, value_prefix: str
+) -> list[Block]:
+    """The options, each shown once: on the buttons in full when they all fit; otherwise
+    lettered in the text, with the letters on the buttons (SPEC §4)."""
+    actions = ActionsBlock(block_id=block_id, elements=_buttons(options, action_prefix, value_prefix))
+    if fits_on_buttons(options):
+        return [actions]
+    return [SectionBlock(text=MarkdownTextObject(text=_options_text(options))), actions]
+
+
 def _buttons(options: Sequence[ShownOption], action_prefix: str, value_prefix: str) -> list[ButtonElement]:
     # Full text on the buttons only when every option fits; otherwise letters for all,
     # so the row reads consistently.
-    full = all(len(f"{o.letter}. {o.text}") <= BUTTON_LIMIT for o in options)
+    full = fits_on_buttons(options)
     return [
         ButtonElement(
             text=PlainTextObject(text=f"{o.letter}. {o.text}" if full else o.letter, emoji=False),
@@ -100,9 +131,8 @@ def render_daily_question(
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_title(question, lesson))),
         SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
-        SectionBlock(text=MarkdownTextObject(text=_options_text(options))),
-        ActionsBlock(
-            block_id=f"daily-{post_id}", elements=_buttons(options, DAILY_ACTION_PREFIX, str(post_id))
+        *_choice_blocks(
+            options, block_id=f"daily-{post_id}", action_prefix=DAILY_ACTION_PREFIX, value_prefix=str(post_id)
         ),
         ContextBlock(elements=[MarkdownTextObject(text=answered_line(answered))]),
     ]
@@ -130,6 +160,7 @@ def render_closed_question(
             ),
             accessory=report_button(question.id, None),
         ),
+        _source_block(question),
         ContextBlock(elements=[MarkdownTextObject(text=summary)]),
     ]
     return f"Closed: the answer was {right.letter}. {escape(right.text)}", blocks
@@ -160,6 +191,7 @@ def render_answer_result(
             text=MarkdownTextObject(text=escape(question.explanation)),
             accessory=report_button(question.id, chosen.index),
         ),
+        _source_block(question),
         ContextBlock(elements=[MarkdownTextObject(text=footer)]),
     ]
     text = "Correct!" if chosen.correct else f"Not quite: the answer is {right.letter}. {escape(right.text)}"
@@ -208,10 +240,11 @@ def render_private_question(
             text=PlainTextObject(text=clip(f"{kind.title} · {_title(question, lesson)}", HEADER_LIMIT))
         ),
         SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
-        SectionBlock(text=MarkdownTextObject(text=_options_text(options))),
-        ActionsBlock(
+        *_choice_blocks(
+            options,
             block_id=f"{kind.name}-{question.id}-{seed}",
-            elements=_buttons(options, kind.action_prefix, f"{kind.value_tag}:{question.id}:{seed}"),
+            action_prefix=kind.action_prefix,
+            value_prefix=f"{kind.value_tag}:{question.id}:{seed}",
         ),
         ContextBlock(elements=[MarkdownTextObject(text=note or kind.note)]),
     ]

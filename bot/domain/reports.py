@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.reviews import Memory
 from db.results import RankedRow, StatsView
@@ -84,10 +84,25 @@ class HomeChannel:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """One of a person's latest daily answers, as its private reply said it (App Home keeps
+    them: ephemeral replies vanish when Slack reloads)."""
+
+    channel_id: str
+    quiz_day: dt.date
+    prompt: str
+    chosen: str
+    answer: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
 class HomeReport:
     channels: list[HomeChannel]
     lessons: list[LessonProgress]
     memory: Memory | None = None  # due reviews and "remembered now"
+    verdicts: list[Verdict] = field(default_factory=list)  # latest first
 
 
 @dataclass(frozen=True)
@@ -101,12 +116,47 @@ class ChannelStatus:
 
 
 @dataclass(frozen=True)
+class OutboxBacklog:
+    """What every live replica's outbox holds (from their snapshots), and the verdicts the
+    database says are still owed."""
+
+    replicas: int
+    kinds: dict[str, tuple[int, float]]  # kind -> (sends waiting, how late the oldest is, s)
+    throttled: dict[str, int]  # 429s drawn since the replicas started, by method
+    owed_replies: int
+
+    def as_json(self) -> dict:
+        return {
+            "replicas": self.replicas,
+            "kinds": {
+                kind: {"queued": queued, "late_seconds": round(late, 1)}
+                for kind, (queued, late) in sorted(self.kinds.items())
+            },
+            "throttled": dict(sorted(self.throttled.items())),
+            "owed_replies": self.owed_replies,
+        }
+
+    def describe(self) -> str:
+        waiting = [
+            f"{kind} {queued}" + (f" (oldest {late:.0f} s late)" if late >= 1 else "")
+            for kind, (queued, late) in sorted(self.kinds.items())
+            if queued
+        ]
+        throttled = ", ".join(f"{method} {count}" for method, count in sorted(self.throttled.items()))
+        return (
+            f"outbox ({self.replicas} replicas): {', '.join(waiting) or 'nothing waiting'}; "
+            f"verdicts owed: {self.owed_replies}; 429s drawn: {throttled or 'none'}"
+        )
+
+
+@dataclass(frozen=True)
 class Status:
     channels: list[ChannelStatus]
     leader: str | None
     token: int | None
     lease_expires_at: dt.datetime | None
     now: dt.datetime
+    outbox: OutboxBacklog | None = None
 
     def as_json(self) -> dict:
         return {
@@ -124,4 +174,5 @@ class Status:
                 }
                 for c in self.channels
             ],
+            "outbox": self.outbox.as_json() if self.outbox else None,
         }

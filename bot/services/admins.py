@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class AdminChecker:
         except SlackApiError as error:
             logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return False  # refuse rather than guess; not cached, so the next try asks again
+        except BudgetExhausted:
+            logger.warning("users.info for %s: the budget is used up; refused for now", user_id)
+            return False
         allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         with self._lock:
             self._cache[key] = (now, allowed)

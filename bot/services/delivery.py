@@ -1,13 +1,16 @@
 """Exactly once to Slack: one mechanism for every message that must never be sent twice
-(daily questions, season recaps, reminder DMs), parameterised by what is delivered.
+(daily questions, season recaps, reminder DMs), parameterised by what is delivered, and sent
+through the outbox like everything else.
 
-Order of work: claim the row under the leader's fencing token (its table's unique key makes
-a second claim impossible), call Slack with message metadata naming the row, then mark the
-row delivered with the message ts. Only 429s are retried blindly (Slack did not take the
-message); after a 5xx, a reset or a timeout Slack may have posted it, so before trying again
-the message is looked for by its metadata in `conversations.history`, and never posted while
-that lookup cannot answer. A claim left unfinished (its claimer died) is taken over once
-stale, and the new claimer looks first.
+Order of work, inside one outbox send: claim the row under the leader's fencing token (its
+table's unique key makes a second claim impossible), call Slack with message metadata naming
+the row, then mark the row delivered with the message ts. The claim is made only once the
+send has its budget and a worker, so a claim never waits in a queue long enough to look
+abandoned. A 429 is waited out (Slack did not take the message); after a 5xx, a reset or a
+timeout Slack may have posted it, so before trying again the message is looked for by its
+metadata in `conversations.history`, and never posted while that lookup cannot answer. A
+claimer stops trying well before its claim turns stale; a claim left unfinished (its claimer
+died) is then taken over, and the new claimer looks first.
 
 The lookup stays within Slack's limits for commercially distributed apps that are not in the
 Marketplace (`conversations.history`: 1 request a minute, 15 messages): it asks only for the
@@ -18,9 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import urllib.error
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
@@ -30,8 +33,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.services.fair_pool import FairPool
-from bot.slack.clients import CHANNEL_ERRORS, CLIENT_TIMEOUT_S, SlackClients
+from bot.slack.clients import CHANNEL_ERRORS, SlackClients
+from bot.slack.outbox import Dropped, Kind, Outbox, Retry, Send
 from db.engine import Database
 from db.models import CLAIMED, ClaimedMessage
 from db.queries import claims
@@ -40,12 +43,14 @@ from db.queries.schedules import flag_schedule
 
 logger = logging.getLogger(__name__)
 
-POST_ATTEMPTS = 4
 HISTORY_PAGE = 15  # Slack's cap for non-Marketplace distributed apps
 HISTORY_PAGES = 20
-# How long after its claim a claimer may still post: its attempts, their backoff and timeouts.
-ATTEMPT_WINDOW = dt.timedelta(seconds=POST_ATTEMPTS * (CLIENT_TIMEOUT_S + 10) + 60)
 DEFAULT_STALE_CLAIM = dt.timedelta(seconds=60)
+# A claimer stops trying this far into the stale period, so it never races a takeover.
+GIVE_UP_SHARE = 0.75
+# Slack's message timestamps are Slack's clock: look a little past ours.
+LOOKUP_SLACK = dt.timedelta(seconds=60)
+UNCLAIMED_DEADLINE_S = 600.0  # a send not yet claimed waits this long at most (it is found again)
 
 Row = TypeVar("Row", bound=ClaimedMessage)
 
@@ -63,7 +68,7 @@ class Message:
     blocks: list[Any]
 
 
-class Kind(Protocol[Row]):
+class MessageKind(Protocol[Row]):
     """One kind of claimed message: what the shared mechanism cannot know."""
 
     model: type[Row]  # the claim rows' table
@@ -112,11 +117,11 @@ class Outcome(Generic[Row]):
     error: str | None = None
 
 
-def _metadata(kind: Kind, row: ClaimedMessage) -> dict:
+def _metadata(kind: MessageKind, row: ClaimedMessage) -> dict:
     return {"event_type": kind.event_type, "event_payload": {kind.metadata_key: row.id}}
 
 
-def _names(message: dict, kind: Kind, row: ClaimedMessage) -> bool:
+def _names(message: dict, kind: MessageKind, row: ClaimedMessage) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
     return metadata.get("event_type") == kind.event_type and str(payload.get(kind.metadata_key)) == str(
@@ -125,7 +130,7 @@ def _names(message: dict, kind: Kind, row: ClaimedMessage) -> bool:
 
 
 def find_by_metadata(
-    client: WebClient, kind: Kind, row: ClaimedMessage, *, since: dt.datetime, until: dt.datetime
+    client: WebClient, kind: MessageKind, row: ClaimedMessage, *, since: dt.datetime, until: dt.datetime
 ) -> str | None:
     """The ts of a message Slack already accepted for `row`, posted between `since` and
     `until`; raises LookupFailed if Slack cannot say."""
@@ -156,8 +161,28 @@ def find_by_metadata(
     raise LookupFailed("too many messages to search")
 
 
+@dataclass(eq=False)
+class ClaimedSend(Send, Generic[Row]):
+    """One exactly-once message in the outbox: a claim still to make (`claim_key`), or a
+    stale one to take over (`stale_row`)."""
+
+    delivery: ClaimedDelivery | None = None
+    message_kind: MessageKind | None = None
+    claim_key: Mapping[str, Any] | None = None
+    values: Callable[[Session], Mapping[str, Any]] | Mapping[str, Any] | None = None
+    fence: Fence | None = None
+    stale_row: Row | None = None
+    row: Row | None = None  # once claimed (or taken over) by this send
+    since: dt.datetime | None = None  # when the earliest claimer of the row claimed it
+    look_first: bool = False
+
+    def attempt(self) -> Outcome[Row]:
+        assert self.delivery is not None
+        return self.delivery.attempt(self)
+
+
 class ClaimedDelivery:
-    """Claims, delivers and resumes claimed messages of any `Kind`."""
+    """Claims, delivers and resumes claimed messages of any `MessageKind`, through the outbox."""
 
     def __init__(
         self,
@@ -165,33 +190,168 @@ class ClaimedDelivery:
         db: Database,
         clients: SlackClients,
         clock: Clock,
+        outbox: Outbox,
         stale_claim: dt.timedelta = DEFAULT_STALE_CLAIM,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.db = db
         self.clients = clients
         self.clock = clock
+        self.outbox = outbox
         self.stale_claim = stale_claim
-        self.sleep = sleep
 
-    # -- claiming ------------------------------------------------------------------------
+    # -- queueing --------------------------------------------------------------------------
     def deliver_new(
         self,
-        kind: Kind[Row],
+        message_kind: MessageKind[Row],
         *,
         key: Mapping[str, Any],
         values: Callable[[Session], Mapping[str, Any]] | Mapping[str, Any],
         fence: Fence | None,
-    ) -> Outcome[Row]:
-        """Claim the row with unique `key` (and `values`, computed in the claim's transaction
-        when callable) and deliver it; an existing claim is resumed instead. Nothing is
-        claimed for a workspace the app is not installed in."""
+        send_kind: Kind,
+        channel: str,
+        due: float | None = None,
+        deadline_s: float = UNCLAIMED_DEADLINE_S,
+    ) -> Future:
+        """Queue the claim and delivery of the row with unique `key` (and `values`, computed
+        in the claim's transaction when callable); an existing claim is resumed instead. The
+        future resolves with the Outcome. A second call for a key already queued here joins
+        the first."""
+        now = self.outbox.now()
+        return self.outbox.submit(
+            ClaimedSend(
+                kind=send_kind,
+                team_id=str(key["team_id"]),
+                what=f"{message_kind.model.__tablename__} {dict(key)}",
+                method="chat.postMessage",
+                channel=channel,
+                key=(message_kind.model.__tablename__, *sorted((k, str(v)) for k, v in key.items())),
+                newest_wins=False,
+                due=due or now,
+                deadline=(due or now) + deadline_s,
+                delivery=self,
+                message_kind=message_kind,
+                claim_key=key,
+                values=values,
+                fence=fence,
+            )
+        )
+
+    def resume(
+        self, message_kind: MessageKind[Row], row: Row, fence: Fence | None, send_kind: Kind
+    ) -> Future:
+        """Queue the finishing of a claim: nothing to do once delivered; a fresh claim is left
+        to its claimer; a stale one is taken over and its message looked for before posting."""
+        if row.status != CLAIMED:
+            done: Future = Future()
+            done.set_result(Outcome(Status.ALREADY_DELIVERED, row, row.message_ts))
+            return done
+        return self.outbox.submit(
+            ClaimedSend(
+                kind=send_kind,
+                team_id=row.team_id,
+                what=f"unfinished {message_kind.model.__tablename__} {row.id}",
+                method="chat.postMessage",
+                channel=row.channel_id,
+                key=(message_kind.model.__tablename__, "row", row.id),
+                newest_wins=False,
+                deadline=self.outbox.now() + UNCLAIMED_DEADLINE_S,
+                delivery=self,
+                message_kind=message_kind,
+                fence=fence,
+                stale_row=row,
+            )
+        )
+
+    def resume_stale(
+        self, message_kind: MessageKind[Row], fence: Fence | None, send_kind: Kind
+    ) -> list[Future]:
+        """Queue the claims of this kind whose claimers died before storing the ts."""
+        with self.db.reading() as session:
+            stale = claims.stale(
+                session, message_kind.model, stale_before=self.clock.now() - self.stale_claim
+            )
+        return [self.resume(message_kind, row, fence, send_kind) for row in stale]
+
+    @staticmethod
+    def outcome(future: Future, timeout: float | None = None) -> Outcome:
+        """Wait for a queued delivery; a send the outbox dropped is a FAILED outcome."""
+        try:
+            return future.result(timeout=timeout)
+        except Dropped as dropped:
+            if str(dropped) == "uninstalled":
+                return Outcome(Status.NO_TOKEN)
+            return Outcome(Status.FAILED, error=f"not sent ({dropped})")
+
+    # -- one attempt (on an outbox worker, holding a chat.postMessage grant) -----------------
+    def attempt(self, send: ClaimedSend[Row]) -> Outcome[Row]:
+        kind = send.message_kind
+        assert kind is not None
+        if send.row is None:
+            taken = self._retake(send) if send.stale_row is not None else self._claim(send)
+            if isinstance(taken, Outcome):
+                return taken
+            # Finish, or stop trying, before the claim could look abandoned to a takeover.
+            send.deadline = min(
+                send.deadline, self.outbox.now() + self.stale_claim.total_seconds() * GIVE_UP_SHARE
+            )
+        elif not self._still_ours(kind, send.row):
+            logger.warning("%s %s was taken over by another replica", kind.model.__tablename__, send.row.id)
+            return Outcome(Status.IN_PROGRESS, send.row)
+        row = send.row
+        assert row is not None and send.since is not None
+        client = self.clients.for_team(row.team_id)
+        if client is None:
+            logger.info(
+                "no token for workspace %s: %s %s waits", row.team_id, kind.model.__tablename__, row.id
+            )
+            return Outcome(Status.NO_TOKEN, row)
+        message = kind.message(row)
+        if message is None:
+            with self.db.writing() as session:
+                claims.release(session, kind.model, row_id=row.id)
+            return Outcome(Status.DROPPED, row)
+        if send.look_first:
+            try:
+                found = find_by_metadata(
+                    client,
+                    kind,
+                    row,
+                    since=send.since - dt.timedelta(seconds=5),
+                    until=self.clock.now() + LOOKUP_SLACK,
+                )
+            except LookupFailed as error:
+                raise Retry(f"cannot tell whether it was posted ({error})") from None  # never post blind
+            if found:
+                return self._mark(kind, row, found)
+        try:
+            response = client.chat_postMessage(
+                channel=message.channel_id,
+                text=message.text,
+                blocks=message.blocks,
+                metadata=_metadata(kind, row),
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            code = error.response.get("error") or f"http_{error.response.status_code}"
+            if code in CHANNEL_ERRORS:
+                return self._refuse(kind, row, code)
+            if error.response.status_code != 429:  # Slack may have posted it: look first next time
+                send.look_first = True
+            raise
+        except (urllib.error.URLError, OSError, TimeoutError):
+            send.look_first = True
+            raise
+        return self._mark(kind, row, response["ts"])
+
+    def _claim(self, send: ClaimedSend[Row]) -> Outcome[Row] | None:
+        kind, key, fence = send.message_kind, send.claim_key, send.fence
+        assert kind is not None and key is not None and send.values is not None
         if self.clients.for_team(str(key["team_id"])) is None:
             return Outcome(Status.NO_TOKEN)
-        now = self.clock.now()
         try:
             with self.db.writing() as session:
-                extra = values(session) if callable(values) else values
+                now = self.clock.now()
+                extra = send.values(session) if callable(send.values) else send.values
                 row = claims.claim(session, kind.model, key=key, values=extra, fence=fence, now=now)
         except claims.StaleFence as error:
             logger.warning("not claiming %s %s: %s", kind.model.__tablename__, dict(key), error)
@@ -200,61 +360,23 @@ class ClaimedDelivery:
             # Re-read: the failed transaction rolled back and expired the row it found.
             with self.db.reading() as session:
                 existing = claims.find(session, kind.model, key)
-            if existing is None:  # the claimer gave it up (Slack refused); try again next run
+            if existing is None:  # the claimer gave it up (Slack refused); the next pass tries
                 return Outcome(Status.IN_PROGRESS)
-            return self.resume(kind, existing, fence)
-        return self._deliver(kind, row, since=row.claimed_at, look_first=False)
+            if existing.status != CLAIMED:
+                return Outcome(Status.ALREADY_DELIVERED, existing, existing.message_ts)
+            send.stale_row = existing
+            return self._retake(send)
+        send.row, send.since = row, row.claimed_at
+        return None
 
-    def deliver_many(
-        self,
-        kind: Kind[Row],
-        items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
-        *,
-        fence: Fence | None,
-        pool: FairPool,
-        chunk: int = 256,
-    ) -> list[Outcome[Row]]:
-        """Claim and deliver many messages of one kind (a wave of reminder DMs): each chunk is
-        claimed in one transaction, then delivered on the pool; a chunk is claimed only when
-        the previous one is done, so no claim waits long enough to look abandoned."""
-        outcomes: list[Outcome[Row]] = []
-        installed: dict[str, bool] = {}
-        for start in range(0, len(items), chunk):
-            batch = []
-            for key, values in items[start : start + chunk]:
-                team = str(key["team_id"])
-                if team not in installed:
-                    installed[team] = self.clients.for_team(team) is not None
-                if installed[team]:
-                    batch.append((key, values))
-                else:
-                    outcomes.append(Outcome(Status.NO_TOKEN))
-            try:
-                with self.db.writing() as session:
-                    rows, taken = claims.claim_many(
-                        session, kind.model, items=batch, fence=fence, now=self.clock.now()
-                    )
-            except claims.StaleFence as error:
-                return [*outcomes, Outcome(Status.NOT_LEADER, error=str(error))]
-            outcomes.extend(Outcome(Status.IN_PROGRESS) for _ in taken)  # another pass has them
-            outcomes.extend(
-                pool.map(
-                    rows,
-                    lambda row: self._deliver(kind, row, since=row.claimed_at, look_first=False),
-                    team_of=lambda row: row.team_id,
-                )
-            )
-        return outcomes
-
-    def resume(self, kind: Kind[Row], row: Row, fence: Fence | None) -> Outcome[Row]:
-        """Finish a claim: nothing to do once delivered; a fresh claim is left to its claimer;
-        a stale one is taken over and its message looked for before posting."""
+    def _retake(self, send: ClaimedSend[Row]) -> Outcome[Row] | None:
+        kind, row, fence = send.message_kind, send.stale_row, send.fence
+        assert kind is not None and row is not None
         if row.status != CLAIMED:
             return Outcome(Status.ALREADY_DELIVERED, row, row.message_ts)
-        now = self.clock.now()
-        earlier_claim = row.claimed_at
         try:
             with self.db.writing() as session:
+                now = self.clock.now()
                 taken = claims.retake(
                     session,
                     kind.model,
@@ -269,78 +391,20 @@ class ClaimedDelivery:
         if fresh is None:
             return Outcome(Status.IN_PROGRESS, row)
         logger.info("resuming unfinished %s %s in %s", kind.model.__tablename__, row.id, row.channel_id)
-        return self._deliver(kind, fresh, since=earlier_claim, look_first=True)
+        send.row, send.since, send.look_first = fresh, row.claimed_at, True
+        return None
 
-    def resume_stale(self, kind: Kind[Row], fence: Fence | None) -> list[Outcome[Row]]:
-        """Finish the claims of this kind whose claimers died before storing the ts."""
-        with self.db.reading() as session:
-            stale = claims.stale(session, kind.model, stale_before=self.clock.now() - self.stale_claim)
-        return [self.resume(kind, row, fence) for row in stale]
-
-    # -- delivering ----------------------------------------------------------------------
-    def _deliver(self, kind: Kind[Row], row: Row, *, since: dt.datetime, look_first: bool) -> Outcome[Row]:
-        client = self.clients.for_team(row.team_id)
-        posting = self.clients.posting_for_team(row.team_id)
-        if client is None or posting is None:
-            logger.info(
-                "no token for workspace %s: %s %s waits", row.team_id, kind.model.__tablename__, row.id
-            )
-            return Outcome(Status.NO_TOKEN, row)
-        message = kind.message(row)
-        if message is None:
-            with self.db.writing() as session:
-                claims.release(session, kind.model, row_id=row.id)
-            return Outcome(Status.DROPPED, row)
-        # The earlier claimer (if any) posted after `since`, within its attempt window.
-        window = (since - dt.timedelta(seconds=5), max(self.clock.now(), since) + ATTEMPT_WINDOW)
-        for attempt in range(POST_ATTEMPTS):
-            if attempt > 0:
-                self.sleep(min(2.0**attempt, 10.0))
-                if not self._still_ours(kind, row):
-                    logger.warning(
-                        "%s %s was taken over by another replica", kind.model.__tablename__, row.id
-                    )
-                    return Outcome(Status.IN_PROGRESS, row)
-            if look_first or attempt > 0:
-                try:
-                    found = find_by_metadata(client, kind, row, since=window[0], until=window[1])
-                except LookupFailed:
-                    continue  # never post blind when the message may already be there
-                if found:
-                    return self._mark(kind, row, found)
-            try:
-                response = posting.chat_postMessage(
-                    channel=message.channel_id,
-                    text=message.text,
-                    blocks=message.blocks,
-                    metadata=_metadata(kind, row),
-                    unfurl_links=False,
-                )
-                return self._mark(kind, row, response["ts"])
-            except SlackApiError as error:
-                code = error.response.get("error") or f"http_{error.response.status_code}"
-                if code in CHANNEL_ERRORS:
-                    return self._refuse(kind, row, code)
-                logger.warning(
-                    "chat.postMessage to %s failed (%s), attempt %d", message.channel_id, code, attempt + 1
-                )
-            except (urllib.error.URLError, OSError, TimeoutError) as error:
-                logger.warning(
-                    "chat.postMessage to %s failed (%s), attempt %d", message.channel_id, error, attempt + 1
-                )
-        return Outcome(Status.FAILED, row, error="Slack unreachable")
-
-    def _still_ours(self, kind: Kind, row: ClaimedMessage) -> bool:
+    def _still_ours(self, kind: MessageKind, row: ClaimedMessage) -> bool:
         with self.db.reading() as session:
             return claims.holds(session, kind.model, row_id=row.id, claimed_at=row.claimed_at)
 
-    def _mark(self, kind: Kind[Row], row: Row, message_ts: str) -> Outcome[Row]:
+    def _mark(self, kind: MessageKind[Row], row: Row, message_ts: str) -> Outcome[Row]:
         with self.db.writing() as session:
             marked = kind.delivered(session, row, message_ts, self.clock.now())
         kind.after_delivered(row, marked)
         return Outcome(Status.DELIVERED, row, message_ts)
 
-    def _refuse(self, kind: Kind[Row], row: Row, code: str) -> Outcome[Row]:
+    def _refuse(self, kind: MessageKind[Row], row: Row, code: str) -> Outcome[Row]:
         with self.db.writing() as session:
             claims.release(session, kind.model, row_id=row.id)
             kind.refused(session, row, code, self.clock.now())

@@ -3,7 +3,7 @@ changing anything (no migration, no post, no flag). Each check is plain data, an
 one says what to do about it.
 
 What is checked, in order: the mode and the signing secret; the database (reachable, at the
-latest migration); the question bank; then for each workspace (the one token, or every installed
+latest migration) and this host's clock against the database's; the question bank; then for each workspace (the one token, or every installed
 workspace with schedules): the token (`auth.test`) and its scopes (Slack's `x-oauth-scopes`
 header against `required_scopes()`), and for each scheduled channel: the bot is a member and
 the channel is not archived (`conversations.info`), the schedule parses and is not flagged, and
@@ -17,13 +17,14 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.clock import ClusterClock
 from bot.config import APPS_PAGE, Settings
 from bot.domain.doctor import Check, DoctorReport
 from bot.domain.schedule import ScheduleError, ScheduleSpec, next_post_time, parse_schedule
+from bot.slack.budget import BudgetGate
 from bot.slack.clients import SlackClients
 from bot.slack.scopes import required_scopes
 from content import Bank, ContentError
@@ -36,7 +37,16 @@ from db.queries.schedules import list_schedules
 
 INVITE_FIX = "invite the bot: /invite @leader-quiz"
 SCOPES_HEADER = "x-oauth-scopes"
-DOCTOR_TIMEOUT_S = 10
+# The replicas correct for their clocks' offset from the database's (bot/clock.py), so an
+# offset moves neither the lease nor a post. Past a second it still means this host's clock is
+# not kept in step (NTP holds it within milliseconds), and what is not corrected shows it: the
+# log lines of this host against the others' in an incident, Slack's request-signature
+# freshness check (Bolt judges Slack's timestamp by this clock) and the token refresh window;
+# an unsynchronised clock is also the kind that gets stepped, and a step between two lease
+# beats goes uncorrected for up to LEASE_RENEW_SECONDS. A second is far above the measurement's
+# own error (half a round trip to the database) and far below anything a 15 s lease or a
+# posting minute would notice. etcd warns at the same second of drift between its members.
+CLOCK_OFFSET_LIMIT_S = 1.0
 
 
 class Doctor:
@@ -46,22 +56,29 @@ class Doctor:
         settings: Settings,
         db: Database,
         clients: SlackClients,
+        gate: BudgetGate,
         load_bank: Callable[[], Bank],
-        now: Callable[[], dt.datetime],
+        clock: ClusterClock,
     ) -> None:
         self.settings = settings
         self.db = db
         self.clients = clients
+        self.gate = gate
         self.load_bank = load_bank
-        self.now = now
+        self.clock = clock
+        self.now = clock.now  # the database's time, once `_clock` has measured the offset
 
     def run(self, *, team: str | None = None) -> DoctorReport:
         """Every check; `team` limits the Slack checks to one workspace."""
         checks = [Check("configuration", True, self.settings.mode_line()), self._signing_secret()]
         database = self._database()
-        checks += database
-        checks.append(self._question_bank())
         usable = all(check.ok for check in database)  # channels (and installations) live there
+        checks += database
+        if database[0].ok:  # reachable, migrated or not
+            checks.append(self._clock())
+        checks.append(self._question_bank())
+        if not usable:  # Slack budgets are shared through the database; doctor must not touch it
+            self.gate.db = None
         schedules = self._schedules(team) if usable else []
         if self.settings.multi_workspace:
             if usable:
@@ -139,6 +156,35 @@ class Doctor:
                 )
             )
         return checks
+
+    def _clock(self) -> Check:
+        """This host's clock against the database's (the clock leases and schedules run on)."""
+        try:
+            offset = self.clock.measure(self.db)
+        except Exception as error:
+            return Check(
+                "clock",
+                False,
+                f"cannot read the database's clock: {_one_line(error)}",
+                "check that the database answers queries",
+            )
+        ahead = offset.ahead_seconds
+        where = "ahead of" if ahead > 0 else "behind"
+        found = (
+            f"{abs(ahead):.3f} s {where} the database's clock"
+            if round(ahead, 3)
+            else "level with the database's clock"
+        ) + f" (measured to ±{offset.uncertainty.total_seconds():.3f} s)"
+        if abs(ahead) <= CLOCK_OFFSET_LIMIT_S:
+            return Check("clock", True, f"{found}; within {CLOCK_OFFSET_LIMIT_S:g} s")
+        return Check(
+            "clock",
+            False,
+            f"{found}; more than {CLOCK_OFFSET_LIMIT_S:g} s: leases and posts follow the database's "
+            "clock, but this host's logs and Slack's request checks do not",
+            "synchronise this host's clock (NTP: chrony or systemd-timesyncd), or the database "
+            "server's if every replica shows the same offset",
+        )
 
     def _schedules(self, team: str | None) -> list[tuple[Schedule, bool]]:
         """Each schedule (of `team`, when given) and whether today's question is already out."""
@@ -222,7 +268,7 @@ class Doctor:
                     "install it there: open https://<your host>/slack/install (Add to Slack)",
                 )
             ]
-        client = _asking_once(found)
+        client = found  # passes the budget gate like every call; no retries: a person is waiting
         try:
             auth = client.auth_test()
         except SlackApiError as error:
@@ -360,20 +406,6 @@ class Doctor:
             True,
             f"{spec.describe()}; next post {local:%a %Y-%m-%d %H:%M} {spec.timezone} ({_utc(next_at)})",
         )
-
-
-def _asking_once(client: WebClient) -> WebClient:
-    """The workspace's client (its token, its API URL), without the half minute of backoff the
-    app's clients spend on a connection error: a person is waiting for the answer."""
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=DOCTOR_TIMEOUT_S,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=1),
-        ],
-    )
 
 
 def _utc(when: dt.datetime | None) -> str:

@@ -1,22 +1,48 @@
-"""Gathering a person's App Home: each channel they play in, with streak, freezes, this
-month's rank and team, and their lesson progress."""
+"""App Home: a person's own page, gathered (each quiz channel with streak, freezes, this
+month's rank and team; their latest verdicts; lesson progress; reviews due) and published
+through the outbox, the newest view winning."""
 
 from __future__ import annotations
 
-from bot.domain.reports import HomeChannel, HomeReport
+import logging
+from concurrent.futures import Future
+
+from bot.blocks.home import render_home, render_home_unavailable
+from bot.domain.reports import HomeChannel, HomeReport, Verdict
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
-from db.engine import Database
+from bot.slack.clients import SlackClients
+from bot.slack.outbox import HOME, Call, GiveUp, Outbox
+from content import Bank
+from db.engine import Database, is_unavailable
 from db.periods import MONTH
+from db.queries.answers import latest_answers
 from db.queries.stats import user_channels, user_stats
 from db.queries.teams import team_of
 
+logger = logging.getLogger(__name__)
+
+LATEST_VERDICTS = 3
+HOME_DEADLINE_S = 60.0  # a view still unsent after a minute is stale: the next opening sends one
+
 
 class Home:
-    def __init__(self, *, db: Database, reports: Reports, reviews: Reviews) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bank: Bank,
+        reports: Reports,
+        reviews: Reviews,
+        clients: SlackClients,
+        outbox: Outbox,
+    ) -> None:
         self.db = db
+        self.bank = bank
         self.reports = reports
         self.reviews = reviews
+        self.clients = clients
+        self.outbox = outbox
 
     def report(self, *, team_id: str, user_id: str) -> HomeReport:
         with self.db.reading() as session:
@@ -45,5 +71,57 @@ class Home:
             )
         lessons = self.reports.lesson_progress(team_id=team_id, user_id=user_id)
         return HomeReport(
-            channels=channels, lessons=lessons, memory=self.reviews.memory(team_id=team_id, user_id=user_id)
+            channels=channels,
+            lessons=lessons,
+            memory=self.reviews.memory(team_id=team_id, user_id=user_id),
+            verdicts=self.verdicts(team_id=team_id, user_id=user_id),
+        )
+
+    def verdicts(self, *, team_id: str, user_id: str) -> list[Verdict]:
+        """The person's latest daily answers with what their private replies said."""
+        with self.db.reading() as session:
+            answers = latest_answers(session=session, team_id=team_id, user_id=user_id, limit=LATEST_VERDICTS)
+        found = []
+        for answer in answers:
+            question = self.bank.question(answer.question_id)
+            if question is None or answer.option_index >= len(question.options):
+                continue  # a question no longer in the bank
+            found.append(
+                Verdict(
+                    channel_id=answer.channel_id,
+                    quiz_day=answer.quiz_day,
+                    prompt=question.prompt,
+                    chosen=question.options[answer.option_index].text,
+                    answer=question.options[question.correct_index].text,
+                    correct=answer.correct,
+                    explanation=question.explanation,
+                )
+            )
+        return found
+
+    def publish(self, *, team_id: str, user_id: str) -> Future:
+        """Queue the person's App Home (views.publish); a newer one replaces it in the queue."""
+        try:
+            view = render_home(self.report(team_id=team_id, user_id=user_id))
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            view = render_home_unavailable()
+
+        def publish() -> None:
+            client = self.clients.for_team(team_id)
+            if client is None:
+                raise GiveUp("not installed")
+            client.views_publish(user_id=user_id, view=view)
+
+        return self.outbox.submit(
+            Call(
+                kind=HOME,
+                team_id=team_id,
+                what=f"App Home of {user_id}",
+                method="views.publish",
+                key=("home", team_id, user_id),
+                deadline=self.outbox.now() + HOME_DEADLINE_S,
+                call=publish,
+            )
         )

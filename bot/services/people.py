@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.counts import CountRefresher
+from bot.services.counts import AnswerCounts
 from db.engine import Database
 from db.queries import people as people_queries
 from db.queries.people import Forgotten
 
 
 class People:
-    def __init__(self, *, db: Database, counts: CountRefresher) -> None:
+    def __init__(self, *, db: Database, counts: AnswerCounts) -> None:
         self.db = db
         self.counts = counts
 
@@ -26,6 +26,6 @@ class People:
         questions they had answered (coalesced like any other count refresh)."""
         with self.db.writing() as session:
             forgotten = people_queries.forget(session=session, user_id=user_id, team_id=team_id)
-        for post_id in forgotten.open_posts:
-            self.counts.answered(post_id)
+        for post_id, team in forgotten.open_posts:
+            self.counts.answered(post_id, team_id=team)
         return forgotten

@@ -1,15 +1,15 @@
 """The daily question: posted exactly once per channel and quiz day (through the claimed
-delivery in `bot.services.delivery`), and the previous one closed with its reveal."""
+delivery in `bot.services.delivery`), and the previous one closed with its reveal; both leave
+through the outbox. A closed post owes its reveal (`revealed_at`) until Slack took it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import urllib.error
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import Enum
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status, flag_refused_schedule
 from bot.services.schedules import Schedules
 from bot.slack.clients import SlackClients
+from bot.slack.outbox import POST, REVEAL, Call, GiveUp, Outbox
 from content import Bank
 from db.engine import Database
 from db.models import Post
@@ -74,9 +75,11 @@ class PostOutcome:
         )
 
 
-def _counted(outcome: PostOutcome) -> PostOutcome:
-    metrics.DAILY_POSTS.labels(result=outcome.status.value).inc()
-    return outcome
+def _count(future: Future) -> None:
+    metrics.DAILY_POSTS.labels(result=PostOutcome.of(ClaimedDelivery.outcome(future)).status.value).inc()
+
+
+REVEAL_CATCH_UP = dt.timedelta(days=1)  # an older closed post's reveal is not worth sending
 
 
 class DailyPosts:
@@ -95,6 +98,7 @@ class DailyPosts:
         clock: Clock,
         delivery: ClaimedDelivery,
         schedules: Schedules,
+        outbox: Outbox,
     ) -> None:
         self.db = db
         self.bank = bank
@@ -102,14 +106,16 @@ class DailyPosts:
         self.clock = clock
         self.delivery = delivery
         self.schedules = schedules
+        self.outbox = outbox
 
     # -- posting -----------------------------------------------------------------------
-    def post_daily(
+    def queue_daily(
         self, *, team_id: str, channel_id: str, quiz_day: dt.date, timezone: str, fence: Fence | None
-    ) -> PostOutcome:
-        """Post `quiz_day`'s question to the channel unless it already has one."""
+    ) -> Future:
+        """Queue `quiz_day`'s question for the channel unless it already has one; the future
+        resolves with the delivery's Outcome."""
         question_ids = [q.id for q in self.bank.questions]
-        outcome = self.delivery.deliver_new(
+        future = self.delivery.deliver_new(
             self,
             key={"team_id": team_id, "channel_id": channel_id, "quiz_day": quiz_day},
             values=lambda session: post_queries.claim_values(
@@ -120,8 +126,20 @@ class DailyPosts:
                 timezone=timezone,
             ),
             fence=fence,
+            send_kind=POST,
+            channel=channel_id,
         )
-        return _counted(PostOutcome.of(outcome))
+        future.add_done_callback(_count)
+        return future
+
+    def post_daily(
+        self, *, team_id: str, channel_id: str, quiz_day: dt.date, timezone: str, fence: Fence | None
+    ) -> PostOutcome:
+        """Post `quiz_day`'s question to the channel unless it already has one, and wait."""
+        future = self.queue_daily(
+            team_id=team_id, channel_id=channel_id, quiz_day=quiz_day, timezone=timezone, fence=fence
+        )
+        return PostOutcome.of(self.delivery.outcome(future))
 
     def post_now(
         self, *, team_id: str, channel_id: str, day: dt.date | None = None
@@ -136,9 +154,12 @@ class DailyPosts:
         )
         return day, outcome
 
-    def recover_stale_claims(self, fence: Fence | None) -> list[PostOutcome]:
+    def recover_stale_claims(self, fence: Fence | None) -> list[Future]:
         """Finish posts whose claimer died between claiming and storing the message ts."""
-        return [_counted(PostOutcome.of(outcome)) for outcome in self.delivery.resume_stale(self, fence)]
+        futures = self.delivery.resume_stale(self, fence, POST)
+        for future in futures:
+            future.add_done_callback(_count)
+        return futures
 
     # -- the Kind of daily posts ---------------------------------------------------------
     def message(self, row: Post) -> Message | None:
@@ -156,7 +177,7 @@ class DailyPosts:
     def after_delivered(self, row: Post, closed: list[int]) -> None:
         logger.info("posted %s to %s for %s (post %s)", row.question_id, row.channel_id, row.quiz_day, row.id)
         for post_id in closed:
-            self.reveal(post_id)
+            self.reveal(post_id, team_id=row.team_id)
 
     def history_channel(self, row: Post) -> str | None:
         return row.channel_id
@@ -165,38 +186,42 @@ class DailyPosts:
         flag_refused_schedule(session, row, code, now)
 
     # -- closing -----------------------------------------------------------------------
-    def close_before(self, *, team_id: str, channel_id: str, quiz_day: dt.date) -> int:
-        """Close and reveal every open question of the channel older than `quiz_day`."""
-        with self.db.writing() as session:
-            closed = post_queries.close_open_before(
-                session=session,
+    def reveal(self, post_id: int, *, team_id: str) -> Future:
+        """Queue a closed post's reveal onto its message (idempotent; the newest wins)."""
+        return self.outbox.submit(
+            Call(
+                kind=REVEAL,
                 team_id=team_id,
-                channel_id=channel_id,
-                quiz_day=quiz_day,
-                now=self.clock.now(),
+                what=f"reveal of post {post_id}",
+                method="chat.update",
+                key=("reveal", post_id),
+                call=lambda: self._reveal(post_id),
             )
-        for post_id in closed:
-            self.reveal(post_id)
-        return len(closed)
+        )
 
-    def reveal(self, post_id: int) -> bool:
-        """Render a closed post's reveal onto its message (idempotent)."""
+    def _reveal(self, post_id: int) -> None:
         with self.db.reading() as session:
             post = post_queries.get_post(session=session, post_id=post_id)
             if post is None or post.status != post_queries.CLOSED or not post.message_ts:
-                return False
+                raise GiveUp("nothing to reveal")
             answered, correct = post_queries.answer_counts(session=session, post_id=post_id)
         question = self.bank.question(post.question_id)
         lesson = self.bank.lesson(question.lesson_id) if question else None
         client = self.clients.for_team(post.team_id)
         if question is None or lesson is None or client is None:
-            return False
+            raise GiveUp("the question or the workspace is gone")
         text, blocks = render_closed_question(
             post_id=post_id, question=question, lesson=lesson, answered=answered, correct=correct
         )
-        try:
-            client.chat_update(channel=post.channel_id, ts=post.message_ts, text=text, blocks=blocks)
-        except (SlackApiError, urllib.error.URLError, OSError) as error:
-            logger.warning("could not reveal post %s: %s", post_id, error)
-            return False
-        return True
+        client.chat_update(channel=post.channel_id, ts=post.message_ts, text=text, blocks=blocks)
+        with self.db.writing() as session:
+            post_queries.mark_revealed(session=session, post_id=post_id, now=self.clock.now())
+
+    def catch_up_reveals(self) -> int:
+        """As leader: reveal the closed posts whose reveal never reached Slack (their replica
+        died or stopped first)."""
+        with self.db.reading() as session:
+            owed = post_queries.unrevealed(session=session, closed_after=self.clock.now() - REVEAL_CATCH_UP)
+        for post_id, team_id in owed:
+            self.reveal(post_id, team_id=team_id)
+        return len(owed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.teams import RECAP_PEOPLE, Hardest, render_season_recap
 from bot.clock import Clock
-from bot.services.delivery import ClaimedDelivery, Message, Status, flag_refused_schedule
+from bot.services.delivery import ClaimedDelivery, Message, flag_refused_schedule
 from bot.services.insights import InsightsService
+from bot.slack.outbox import RECAP
 from content import Bank
 from db.engine import Database
 from db.models import CLAIMED, Schedule, SeasonPost
@@ -104,25 +106,25 @@ class SeasonRecaps:
                     found.append(_Due(schedule.team_id, schedule.channel_id, month, None))
         return found
 
-    def post_due(self, fence: Fence | None) -> int:
-        """Post every recap that is due and missing, and finish stale claims; how many were
-        posted by this call."""
-        posted = 0
+    def post_due(self, fence: Fence | None) -> list[Future]:
+        """Queue every recap that is due and missing, and finish stale claims (recaps go after
+        every other kind of send: SPEC §11's priorities)."""
+        futures = []
         for due in self.due():
             if due.existing is not None:
-                outcome = self.delivery.resume(self, due.existing, fence)
+                futures.append(self.delivery.resume(self, due.existing, fence, RECAP))
             else:
-                outcome = self.delivery.deliver_new(
-                    self,
-                    key={"team_id": due.team_id, "channel_id": due.channel_id, "month": due.month},
-                    values={},
-                    fence=fence,
+                futures.append(
+                    self.delivery.deliver_new(
+                        self,
+                        key={"team_id": due.team_id, "channel_id": due.channel_id, "month": due.month},
+                        values={},
+                        fence=fence,
+                        send_kind=RECAP,
+                        channel=due.channel_id,
+                    )
                 )
-            if outcome.status is Status.NOT_LEADER:
-                logger.warning("not posting recaps: %s", outcome.error)
-                return posted
-            posted += outcome.status is Status.DELIVERED
-        return posted
+        return futures
 
     # -- the Kind of recaps ------------------------------------------------------------------
     def message(self, row: SeasonPost) -> Message | None:

@@ -5,14 +5,16 @@ when there is nothing to say; a DM is claimed per (workspace, person, local day)
 same exactly-once delivery as daily posts, so it is never sent twice, across replicas and
 restarts; a person who never opted in has no reminder row and so never gets one.
 
-The leader runs this every minute on a thread pool of its own, so a wave of reminders never
-holds up the daily posts' threads."""
+The leader finds the due reminders every half minute and queues them in the outbox, where
+they wait behind every other kind of send and go out within the workspace's posting budget
+(chat.postMessage: 300 a minute), in order of each person's chosen time."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,9 +25,10 @@ from bot import metrics
 from bot.blocks.reviews import render_reminder
 from bot.clock import Clock
 from bot.domain.reviews import ReminderContent, StreakAtRisk
-from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status
-from bot.services.fair_pool import FairPool
+from bot.services.delivery import ClaimedDelivery, Message, Status
+from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
+from bot.slack.outbox import REMINDER
 from content import Bank
 from db.engine import Database
 from db.models import Reminder, ReminderDM
@@ -59,6 +62,15 @@ def local_time(reminder: Reminder, now: dt.datetime) -> dt.datetime:
     return now.astimezone(zone)
 
 
+REMINDER_DEADLINE = dt.timedelta(hours=6)  # a reminder later than this says too little
+
+
+def reminder_time(reminder: Reminder, now: dt.datetime) -> dt.datetime | None:
+    """When today's reminder is (or was) due, in UTC."""
+    local = local_time(reminder, now)
+    return local.replace(hour=reminder.hour, minute=reminder.minute, second=0, microsecond=0)
+
+
 def due_day(reminder: Reminder, now: dt.datetime) -> dt.date | None:
     """The local day whose reminder is due now, if any: its time has come today, and the
     reminder was set before that time (one set later starts tomorrow)."""
@@ -84,16 +96,14 @@ class Reminders:
         clock: Clock,
         clients: SlackClients,
         delivery: ClaimedDelivery,
-        # A DM waits on Slack far longer than it uses the CPU: 64 threads sent 10,000 in 36 s
-        # (bench/reminders_scale.py), 32 in 79 s. Threads start only when a run needs them.
-        workers: int = 64,
     ) -> None:
         self.db = db
         self.bank = bank
         self.clock = clock
         self.clients = clients
         self.delivery = delivery
-        self.pool = FairPool(workers)
+        # Reminders queued by this process and not yet settled: a later run skips them.
+        self._queued: set[tuple[str, str, dt.date]] = set()
         # What each claimed DM says, computed in bulk by the run (a resumed claim recomputes it).
         self._content: dict[tuple[str, str, dt.date], ReminderContent] = {}
         self._content_lock = threading.Lock()
@@ -125,6 +135,9 @@ class Reminders:
                 "users.info for %s failed (%s): reminders in UTC", user_id, error.response.get("error")
             )
             return "UTC"
+        except BudgetExhausted:
+            logger.warning("users.info for %s: budget used up; reminders in UTC", user_id)
+            return "UTC"
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -132,40 +145,59 @@ class Reminders:
         return zone
 
     # -- the minute's run ----------------------------------------------------------------
-    def run_due(self, fence: Fence | None) -> list[Outcome[ReminderDM]]:
-        """As leader: send every reminder whose time has come today and that has something to
-        say; finish claims left unfinished."""
+    def run_due(self, fence: Fence | None) -> list[Future]:
+        """As leader: queue every reminder whose time has come today and that has something to
+        say, in order of each person's local time; queue the claims left unfinished. The
+        futures resolve with each delivery's Outcome."""
         now = self.clock.now()
         with self.db.reading() as session:
             skip = uninstalled_teams(session=session)
             due = [
-                Due(row.team_id, row.user_id, day, row.dm_channel_id)
+                (at, Due(row.team_id, row.user_id, day, row.dm_channel_id))
                 for row in queries.all_reminders(session=session, skip_teams=skip)
-                if (day := due_day(row, now)) is not None
+                if (day := due_day(row, now)) is not None and (at := reminder_time(row, now)) is not None
             ]
-        due = self._unclaimed(due)
-        sending = self._worth_sending(due, now)
-        # Posting to the person's user id puts the message in the app's DM with them: no
-        # conversations.open call for each DM (only a crash-recovery lookup needs the DM's id).
-        outcomes = self.delivery.deliver_many(
-            self,
-            [
-                (
-                    {"team_id": item.team_id, "user_id": item.user_id, "local_day": item.local_day},
-                    {"channel_id": item.dm_channel_id or item.user_id},
-                )
-                for item in sending
-            ],
-            fence=fence,
-            pool=self.pool,
-        )
-        outcomes.extend(self.delivery.resume_stale(self, fence))
-        for outcome in outcomes:
-            metrics.REMINDER_DMS.labels(result=outcome.status.value).inc()
-        if outcomes:
-            sent = sum(1 for outcome in outcomes if outcome.status is Status.DELIVERED)
-            logger.info("reminders: %d sent, %d not sent", sent, len(outcomes) - sent)
-        return outcomes
+        due.sort(key=lambda pair: pair[0])  # the earliest chosen time goes first
+        with self._content_lock:
+            due = [
+                pair
+                for pair in due
+                if (pair[1].team_id, pair[1].user_id, pair[1].local_day) not in self._queued
+            ]
+        order = {(item.team_id, item.user_id): at for at, item in due}
+        items = self._worth_sending(self._unclaimed([item for _, item in due]), now)
+        # Queued in order of each person's chosen time: the outbox keeps that order.
+        items.sort(key=lambda item: order[(item.team_id, item.user_id)])
+        futures: list[Future] = []
+        for item in items:
+            key = (item.team_id, item.user_id, item.local_day)
+            channel = item.dm_channel_id or item.user_id
+            # Posting to the person's user id puts the message in the app's DM with them: no
+            # conversations.open call for each DM (only a crash-recovery lookup needs the DM id).
+            future = self.delivery.deliver_new(
+                self,
+                key={"team_id": item.team_id, "user_id": item.user_id, "local_day": item.local_day},
+                values={"channel_id": channel},
+                fence=fence,
+                send_kind=REMINDER,
+                channel=channel,
+                deadline_s=REMINDER_DEADLINE.total_seconds(),
+            )
+            with self._content_lock:
+                self._queued.add(key)
+            future.add_done_callback(lambda done, key=key: self._settled(key, done))
+            futures.append(future)
+        futures.extend(self.delivery.resume_stale(self, fence, REMINDER))
+        return futures
+
+    def _settled(self, key: tuple[str, str, dt.date], future: Future) -> None:
+        with self._content_lock:
+            self._queued.discard(key)
+            self._content.pop(key, None)
+        outcome = ClaimedDelivery.outcome(future)
+        metrics.REMINDER_DMS.labels(result=outcome.status.value).inc()
+        if outcome.status is not Status.DELIVERED:
+            logger.info("reminder for %s not sent: %s", key[1], outcome.status.value)
 
     def _unclaimed(self, due: list[Due]) -> list[Due]:
         groups: dict[tuple[str, dt.date], list[Due]] = {}
@@ -215,7 +247,9 @@ class Reminders:
         return ReminderContent(
             due=due,
             first_due=[
-                question.prompt for question_id in first if (question := self.bank.question(question_id))
+                question.prompt
+                for question_id in first
+                if (question := self.bank.current_question(question_id))
             ],
             at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks],
         )
@@ -230,6 +264,8 @@ class Reminders:
             return None
         try:
             channel = str(client.conversations_open(users=row.user_id)["channel"]["id"])
+        except BudgetExhausted:
+            return None
         except SlackApiError as error:
             logger.warning("cannot open a DM with %s: %s", row.user_id, error.response.get("error"))
             return None

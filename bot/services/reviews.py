@@ -43,7 +43,8 @@ class Reviews:
                     cards=len(mine),
                 )
             )
-        known = [card for question_id, card in cards.items() if self.bank.question(question_id) is not None]
+        # A retired question's card stays in the history but is never offered again.
+        known = [card for question_id, card in cards.items() if self.bank.current_question(question_id)]
         upcoming = [card.due for card in known if not spaced.is_due(card, now)]
         return Memory(
             remembered=sum(lesson.remembered for lesson in lessons),
@@ -81,7 +82,7 @@ class Reviews:
                 for question_id in review_queries.due_questions(
                     session=session, team_id=team_id, user_id=user_id, now=now
                 )
-                if self.bank.question(question_id) is not None
+                if self.bank.current_question(question_id) is not None
             ]
         if not due:
             return False, render_reviews_done(self.memory(team_id=team_id, user_id=user_id))

@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.budget import BudgetExhausted
 from bot.clock import Clock
 from bot.slack.clients import SlackClients
 from db.engine import Database
@@ -81,6 +82,11 @@ class Viewer:
     session_id: str  # the SHA-256 of the token, as stored
     team_id: str
     user_id: str
+
+
+def _code(error: SlackApiError | BudgetExhausted) -> str:
+    """Slack's error code, or why the call never left (its budget was used up)."""
+    return str(error.response.get("error")) if isinstance(error, SlackApiError) else "budget_used_up"
 
 
 def digest(value: str) -> str:
@@ -180,8 +186,8 @@ class AdminAccess:
                 code=code,
                 redirect_uri=pending.redirect_uri,
             )
-        except SlackApiError as error:
-            logger.warning("openid.connect.token refused: %s", error.response.get("error"))
+        except (SlackApiError, BudgetExhausted) as error:
+            logger.warning("openid.connect.token refused: %s", _code(error))
             raise SignInRefused("Slack did not accept this sign-in: start again.") from None
         claims = id_token_claims(str(tokens.get("id_token") or ""))
         nonce = str(claims.get("nonce") or "")
@@ -190,7 +196,7 @@ class AdminAccess:
             raise SignInRefused("This sign-in could not be verified: start again.")
         try:
             info = self.api.openid_connect_userInfo(token=str(tokens["access_token"]))
-        except (SlackApiError, KeyError):
+        except (SlackApiError, BudgetExhausted, KeyError):
             raise SignInRefused("Slack would not say who you are: start again.") from None
         # The user token goes out of scope here: it is never stored.
         user_id, team_id = str(info.get(USER_CLAIM) or ""), str(info.get(TEAM_CLAIM) or "")
@@ -270,8 +276,8 @@ class AdminAccess:
                 client = self.clients.for_team("")
                 try:
                     self._bot_team = str(client.auth_test()["team_id"]) if client is not None else None
-                except SlackApiError as error:
-                    logger.warning("auth.test failed: %s", error.response.get("error"))
+                except (SlackApiError, BudgetExhausted) as error:
+                    logger.warning("auth.test failed: %s", _code(error))
                     raise SlackUnavailable() from None
             return self._bot_team
 
@@ -285,10 +291,10 @@ class AdminAccess:
             return False
         try:
             user = client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            if error.response.get("error") in ("user_not_found", "user_not_visible"):
+        except (SlackApiError, BudgetExhausted) as error:
+            if _code(error) in ("user_not_found", "user_not_visible"):
                 return False
-            logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            logger.warning("users.info failed for %s: %s", user_id, _code(error))
             raise SlackUnavailable() from None
         if user.get("deleted"):
             return False

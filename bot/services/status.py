@@ -1,15 +1,21 @@
-"""Operational status: each channel's schedule and next post time, and who leads."""
+"""Operational status: each channel's schedule and next post time, who leads, and how far
+behind the replicas' outboxes are."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain.reports import ChannelStatus, Status
+from bot.domain.reports import ChannelStatus, OutboxBacklog, Status
 from bot.domain.schedule import ScheduleSpec, next_post_time
 from db.engine import Database
+from db.queries.budgets import fresh_snapshots
 from db.queries.leases import current_lease
 from db.queries.posts import find_post
+from db.queries.replies import owed_count
 from db.queries.schedules import list_schedules
+
+# A replica writes its outbox snapshot every few seconds; one older than this has stopped.
+SNAPSHOT_FRESH = dt.timedelta(seconds=30)
 
 
 def read_status(*, db: Database, now: dt.datetime, team_id: str | None = None) -> Status:
@@ -48,4 +54,19 @@ def read_status(*, db: Database, now: dt.datetime, team_id: str | None = None) -
             token=lease.token if lease else None,
             lease_expires_at=lease.expires_at if lease else None,
             now=now,
+            outbox=_outbox(
+                fresh_snapshots(session=session, since=now - SNAPSHOT_FRESH), owed_count(session=session)
+            ),
         )
+
+
+def _outbox(snapshots: dict[str, dict], owed: int) -> OutboxBacklog:
+    kinds: dict[str, tuple[int, float]] = {}
+    throttled: dict[str, int] = {}
+    for state in snapshots.values():
+        for kind, entry in (state.get("kinds") or {}).items():
+            queued, late = kinds.get(kind, (0, 0.0))
+            kinds[kind] = (queued + int(entry.get("queued", 0)), max(late, float(entry.get("late", 0.0))))
+        for method, count in (state.get("throttled") or {}).items():
+            throttled[method] = throttled.get(method, 0) + int(count)
+    return OutboxBacklog(replicas=len(snapshots), kinds=kinds, throttled=throttled, owed_replies=owed)

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.services.reports import Reports
+from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 from db.engine import Database
 from db.queries import teams as queries
@@ -84,6 +85,8 @@ class Teams:
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             logger.warning("usergroups.users.list for %s failed: %s", group_id, error)
             raise GroupUnavailable(None) from None
+        except BudgetExhausted:
+            raise GroupUnavailable("ratelimited") from None
         return [str(user) for user in response.get("users") or []]
 
     def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:

@@ -16,18 +16,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.clock import Clock
-from bot.slack.clients import make_client, make_posting_client
+from bot.slack.budget import BudgetGate
+from bot.slack.clients import GatedClient
 from db.engine import Database
 from db.queries import leases
 from db.queries import workspaces as workspace_queries
@@ -166,7 +166,7 @@ class WorkspaceTokens:
                     session=session,
                     holder=self.replica_id,
                     ttl=REFRESH_LEASE,
-                    now=self.clock.now(),
+                    now=self.clock.now,
                     name=key.lease_name,
                 )
             if fence is not None:
@@ -212,37 +212,71 @@ def _expiring(bot: Bot) -> bool:
 
 
 class InstalledClients:
-    """`SlackClients` for multi-workspace mode: each workspace's calls use its own token."""
+    """`SlackClients` for multi-workspace mode: each workspace's calls use its own token and
+    draw from its own budgets."""
 
-    def __init__(self, *, tokens: WorkspaceTokens, api_url: str) -> None:
+    def __init__(self, *, tokens: WorkspaceTokens, api_url: str, gate: BudgetGate) -> None:
         self.tokens = tokens
         self.api_url = api_url
+        self.gate = gate
         self._lock = threading.Lock()
-        self._made: dict[str, tuple[WebClient, WebClient]] = {}
+        self._made: dict[tuple[str, str], GatedClient] = {}
+        self._app = GatedClient(None, api_url=api_url, gate=gate)
 
-    def _pair(self, team_id: str) -> tuple[WebClient, WebClient] | None:
+    def for_team(self, team_id: str) -> GatedClient | None:
         bot = self.tokens.bot_for_team(team_id) if team_id else None
         if bot is None or not bot.bot_token:
             return None
-        token = bot.bot_token
+        key = (bot.bot_token, team_id)  # an org-wide token serves many workspaces, each its budget
         with self._lock:
-            pair = self._made.get(token)
-            if pair is None:
+            client = self._made.get(key)
+            if client is None:
                 if len(self._made) > 1000:
                     self._made.clear()
-                pair = self._made[token] = (
-                    make_client(token, self.api_url),
-                    make_posting_client(token, self.api_url),
+                client = self._made[key] = GatedClient(
+                    bot.bot_token, api_url=self.api_url, gate=self.gate, budget_team=team_id
                 )
-        return pair
+        return client
 
-    def for_team(self, team_id: str) -> WebClient | None:
-        pair = self._pair(team_id)
-        return pair[0] if pair else None
+    def app_client(self) -> GatedClient:
+        return self._app
 
-    def posting_for_team(self, team_id: str) -> WebClient | None:
-        pair = self._pair(team_id)
-        return pair[1] if pair else None
+
+class SingleWorkspaceAuthorize(Authorize):
+    """Bolt's authorize for single-workspace mode: the one bot token, with the bot's ids from
+    one auth.test made through the budget gate on the first request and kept (Bolt's own
+    single-team authorization would make it with its per-request client, past the gate)."""
+
+    def __init__(self, client: GatedClient) -> None:
+        self.client = client
+        self._lock = threading.Lock()
+        self._auth: Any = None
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_: object,
+    ) -> AuthorizeResult | None:
+        with self._lock:
+            if self._auth is None:
+                try:
+                    self._auth = self.client.auth_test()
+                except Exception as error:  # Slack unreachable: serve the request, ask again next time
+                    logger.warning("auth.test failed (%s); the bot's own ids are unknown for now", error)
+                    return AuthorizeResult(
+                        enterprise_id=enterprise_id,
+                        team_id=team_id,
+                        bot_token=self.client.token,
+                        user_id=user_id,
+                    )
+            auth = self._auth
+        result = AuthorizeResult.from_auth_test_response(auth_test_response=auth, bot_token=self.client.token)
+        result["user_id"] = user_id
+        return result
 
 
 class WorkspaceAuthorize(Authorize):

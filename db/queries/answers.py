@@ -34,6 +34,18 @@ def find_answer(*, session: Session, post_id: int, user_id: str) -> Answer | Non
     ).scalar_one_or_none()
 
 
+def latest_answers(*, session: Session, team_id: str, user_id: str, limit: int) -> list[Answer]:
+    """A person's latest daily answers in a workspace, newest first."""
+    return list(
+        session.execute(
+            select(Answer)
+            .where(Answer.team_id == team_id, Answer.user_id == user_id)
+            .order_by(Answer.answered_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
 @dataclass(frozen=True)
 class RecordedAnswer:
     current_streak: int

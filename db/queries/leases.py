@@ -4,6 +4,7 @@ over only after expiry, with a fencing token that only ever increases."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,29 +26,39 @@ class Fence:
 
 
 def acquire_or_renew(
-    *, session: Session, holder: str, ttl: dt.timedelta, now: dt.datetime, name: str = SCHEDULER_LEASE
+    *,
+    session: Session,
+    holder: str,
+    ttl: dt.timedelta,
+    now: Callable[[], dt.datetime],
+    name: str = SCHEDULER_LEASE,
 ) -> Fence | None:
-    """Renew our lease, or take it if it has expired; None if someone else holds it."""
+    """Renew our lease, or take it if it has expired; None if someone else holds it.
+
+    `now` is asked once the row is locked, so a wait for the lock never leaves the decision on
+    an earlier time; the scheduler's reads the database's clock (`bot.clock.ClusterClock.read`),
+    so expiry is written and judged on the one clock every replica shares."""
     lease = session.execute(select(Lease).where(Lease.name == name).with_for_update()).scalar_one_or_none()
+    moment = now()
     if lease is None:
-        lease = Lease(name=name, holder=holder, token=1, expires_at=now + ttl, renewed_at=now)
+        lease = Lease(name=name, holder=holder, token=1, expires_at=moment + ttl, renewed_at=moment)
         session.add(lease)
         try:
             session.flush()
         except IntegrityError:
             return None  # another replica created it at the same moment; try again next beat
         return Fence(holder=holder, token=lease.token, expires_at=lease.expires_at)
-    if lease.holder == holder and lease.expires_at > now:
-        lease.expires_at = now + ttl
-        lease.renewed_at = now
+    if lease.holder == holder and lease.expires_at > moment:
+        lease.expires_at = moment + ttl
+        lease.renewed_at = moment
         return Fence(holder=holder, token=lease.token, expires_at=lease.expires_at)
-    if lease.expires_at <= now:
+    if lease.expires_at <= moment:
         # Every change of hands (even back to a holder whose lease lapsed) gets a new token,
         # so anything claimed under the old one is recognisably stale.
         lease.holder = holder
         lease.token += 1
-        lease.expires_at = now + ttl
-        lease.renewed_at = now
+        lease.expires_at = moment + ttl
+        lease.renewed_at = moment
         return Fence(holder=holder, token=lease.token, expires_at=lease.expires_at)
     return None
 

@@ -41,7 +41,8 @@ NAMING_COLUMNS = {"question_reports": "resolved_by", "admin_audit": "actor_id"}
 class Forgotten:
     deleted: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
     redacted: dict[str, int] = field(default_factory=dict)  # table -> rows that no longer name them
-    open_posts: list[int] = field(default_factory=list)  # open questions whose count changed
+    # open questions whose count changed, as (post, workspace)
+    open_posts: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _tables(session: Session) -> list[Table]:
@@ -96,11 +97,12 @@ def forget(*, session: Session, user_id: str, team_id: str | None) -> Forgotten:
     if "answers" in by_name and "posts" in by_name:
         answers, posts = by_name["answers"], by_name["posts"]
         result.open_posts = sorted(
-            session.execute(
-                select(posts.c.id)
+            (post_id, team)
+            for post_id, team in session.execute(
+                select(posts.c.id, posts.c.team_id)
                 .join(answers, answers.c.post_id == posts.c.id)
                 .where(_theirs(answers, "user_id", user_id, team_id), posts.c.status == "open")
-            ).scalars()
+            )
         )
     for table_name, column in NAMING_COLUMNS.items():
         table = by_name.get(table_name)

@@ -157,6 +157,20 @@ def claim_count_refresh(
     return result.rowcount == 1
 
 
+def mark_revealed(*, session: Session, post_id: int, now: dt.datetime) -> None:
+    session.execute(update(Post).where(Post.id == post_id).values(revealed_at=now))
+
+
+def unrevealed(*, session: Session, closed_after: dt.datetime) -> list[tuple[int, str]]:
+    """Closed posts (closed since `closed_after`) whose reveal has not reached Slack."""
+    rows = session.execute(
+        select(Post.id, Post.team_id).where(
+            Post.status == CLOSED, Post.revealed_at.is_(None), Post.closed_at >= closed_after
+        )
+    )
+    return [(post_id, team_id) for post_id, team_id in rows]
+
+
 def channel_posts(*, session: Session, team_id: str, channel_id: str) -> list[Post]:
     return list(
         session.execute(

@@ -58,6 +58,13 @@ def owed_replies(
     return [OwedReply(*row) for row in rows]
 
 
+def owed_count(*, session: Session) -> int:
+    """Stored answers whose verdict has not reached Slack yet."""
+    return session.execute(
+        select(func.count()).select_from(Answer).where(Answer.replied_at.is_(None))
+    ).scalar_one()
+
+
 def give_up_replies(*, session: Session, answered_before: dt.datetime) -> int:
     """Replies too old to be worth sending: marked as settled, unsent."""
     return session.execute(
@@ -68,20 +75,20 @@ def give_up_replies(*, session: Session, answered_before: dt.datetime) -> int:
     ).rowcount
 
 
-def stale_counts(*, session: Session, quiet_since: dt.datetime) -> list[int]:
+def stale_counts(*, session: Session, quiet_since: dt.datetime) -> list[tuple[int, str]]:
     """Open posts whose message shows a count other than the stored answers', with no answer
     since `quiet_since` (a live refresher is not racing): the refresh was lost with the replica
     that would have sent it, or someone was forgotten."""
     rows = session.execute(
-        select(Post.id, Post.count_shown, func.count(Answer.id), func.max(Answer.answered_at))
+        select(Post.id, Post.team_id, Post.count_shown, func.count(Answer.id), func.max(Answer.answered_at))
         .outerjoin(Answer, Answer.post_id == Post.id)
         .where(Post.status == OPEN)
-        .group_by(Post.id, Post.count_shown)
+        .group_by(Post.id, Post.team_id, Post.count_shown)
         .order_by(Post.id)
     )
     return [
-        post_id
-        for post_id, shown, answered, latest in rows
+        (post_id, team_id)
+        for post_id, team_id, shown, answered, latest in rows
         if (shown or 0) != answered and (latest is None or _utc(latest) < quiet_since)
     ]
 

@@ -43,7 +43,7 @@ def posted_message(app: InProcessApp, fake: FakeSlack, channel: str = CHANNEL) -
 
 
 def ephemeral_texts(fake: FakeSlack, user: str, count: int = 1) -> list[str]:
-    calls = fake.wait_for("chat.postEphemeral", count=count, where=lambda c: c.params.get("user") == user)
+    calls = fake.wait_for_replies(count, user=user)
     return [block_texts(c.params.get("blocks") or []) for c in calls]
 
 
@@ -73,7 +73,7 @@ def test_bad_signatures_get_401_and_store_nothing(
     assert response.status_code == 401
     time.sleep(0.3)
     assert answers_stored(app) == 0
-    assert fake_slack.calls("chat.postEphemeral") == []
+    assert fake_slack.replies() == []
 
 
 # -- malformed bodies ------------------------------------------------------------------

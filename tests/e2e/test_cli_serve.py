@@ -73,7 +73,7 @@ def test_days_of_posts_and_clicks_show_in_stats_and_leaderboard(
             letter = correct_letter(message) if right else wrong_letter(message)
             assert slack.click(value=values[letter], user=user, channel=CHANNEL).status_code == 200
         replies += len(answers)
-        fake_slack.wait_for("chat.postEphemeral", count=replies)
+        fake_slack.wait_for_replies(replies)
 
     again = cli(env, "post", "--channel", CHANNEL, "--team", "T0001", "--date", "2026-11-25")
     assert again.returncode == 0 and "nothing posted" in again.stdout

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from bot.slack.outbox import POST, WORKERS, Call
 from db.queries import posts as post_queries
 from db.queries.posts import channel_posts
 from tests.support.fake_slack import FakeSlack
@@ -39,7 +40,7 @@ def latest_message(fake: FakeSlack) -> dict:
 
 
 def ephemeral_for(fake: FakeSlack, user: str, count: int = 1) -> list[str]:
-    calls = fake.wait_for("chat.postEphemeral", count=count, where=lambda c: c.params.get("user") == user)
+    calls = fake.wait_for_replies(count, user=user)
     return [block_texts(c.params.get("blocks") or []) for c in calls]
 
 
@@ -140,7 +141,7 @@ def test_count_updates_are_coalesced(env: dict[str, str], fake_slack: FakeSlack,
         for n in range(12):
             slack.click(value=value, user=f"U{n:04d}", channel=CHANNEL)
         last_click = time.monotonic()
-        fake_slack.wait_for("chat.postEphemeral", count=12)
+        fake_slack.wait_for_replies(12)
         fake_slack.wait_for(
             "chat.update",
             where=lambda c: "12 people answered" in block_texts(c.params.get("blocks") or []),
@@ -171,8 +172,10 @@ def test_count_updates_stay_a_window_apart_across_replicas_with_a_backed_up_outb
         message = latest_message(fake_slack)
         value = next(iter(buttons(message).values()))
         release = threading.Event()
-        for _ in range(16):  # every outbox worker of A busy
-            a.runtime.outbox.submit(lambda: release.wait(10), "busy")
+        for n in range(WORKERS):  # every outbox worker of A busy
+            a.runtime.outbox.submit(
+                Call(kind=POST, team_id="T0001", what=f"busy {n}", call=lambda: release.wait(10))
+            )
         threading.Timer(2.0, release.set).start()
         to_a = SlackSender(base_url=a.base_url, response_url_for=fake_slack.response_url)
         to_b = SlackSender(base_url=b.base_url, response_url_for=fake_slack.response_url)

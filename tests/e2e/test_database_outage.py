@@ -55,7 +55,7 @@ def outage(database_url: str) -> Iterator[Outage]:
 
 
 def ephemeral(fake: FakeSlack, user: str, count: int) -> str:
-    calls = fake.wait_for("chat.postEphemeral", count=count, where=lambda c: c.params.get("user") == user)
+    calls = fake.wait_for_replies(count, user=user)
     return block_texts(calls[-1].params["blocks"])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import Clock, SystemClock
+from bot.config import load_settings
+from bot.domain.doctor import DoctorReport
+from bot.runtime import build_doctor
+from db.clock import ServerClock
 from db.migrate import current_revision, head_revision, upgrade
+from tests.support.clocks import OffsetClock
 from tests.support.databases import DatabaseFactory
 from tests.support.fake_slack import APP_SCOPES, FakeSlack
 from tests.support.installs import add_to_slack, multi_env
@@ -62,7 +69,7 @@ def test_a_healthy_setup_passes_every_check(env: dict[str, str], fake_slack: Fak
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith("all ") and lines[-1].endswith(" checks passed")
     assert all(line.startswith("✓ ") for line in lines[:-1]), done.stdout
-    for name in ("token", "scopes", "database", "migrations", "question bank", "signing secret"):
+    for name in ("token", "scopes", "database", "migrations", "clock", "question bank", "signing secret"):
         assert any(line.startswith(f"✓ {name}: ") for line in lines), name
     assert any(line.startswith("✓ channel CQUIZ: the bot is a member") for line in lines)
 
@@ -81,6 +88,37 @@ def test_a_healthy_setup_passes_every_check(env: dict[str, str], fake_slack: Fak
     # It asked Slack, and changed nothing there.
     assert {c.params["channel"] for c in fake_slack.calls("conversations.info")} == {"CQUIZ", "CMORE"}
     assert fake_slack.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("offset", [-40.0, 40.0])
+def test_a_clock_off_the_databases_fails_its_check_and_changes_no_post_time(
+    env: dict[str, str], fake_slack: FakeSlack, offset: float
+) -> None:
+    """This host's clock 40 s off (the doctor's own clock, injected): the clock check fails and
+    says by how much; the next post times, on the database's clock, are those of a clock in step."""
+    schedule(env, "CQUIZ")
+    settings = load_settings(env, require_signing_secret=False)
+
+    def check(local: Clock) -> DoctorReport:
+        found = build_doctor(settings, clock=local, database_clock=ServerClock())
+        try:
+            return found.run()
+        finally:
+            found.db.dispose()
+
+    off = check(OffsetClock(SystemClock(), offset))
+    [line] = [line for line in off.lines() if " clock: " in line]
+    way = "ahead of" if offset > 0 else "behind"
+    shown = re.match(
+        rf"✗ clock: (\d+\.\d{{3}}) s {way} the database's clock \(measured to ±0\.\d{{3}} s\)", line
+    )
+    assert shown and abs(float(shown[1]) - 40) < 0.5, line
+    assert "; more than 1 s: " in line and "→ synchronise this host's clock (NTP" in line
+    assert [check.name for check in off.failed] == ["clock"]
+    in_step = check(SystemClock())
+    assert in_step.ok, in_step.lines()
+    schedule_line = next(c.detail for c in in_step.checks if c.name == "schedule CQUIZ")
+    assert next(c.detail for c in off.checks if c.name == "schedule CQUIZ") == schedule_line
 
 
 def test_a_missing_scope_is_named(env: dict[str, str], fake_slack: FakeSlack) -> None:

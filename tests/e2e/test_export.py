@@ -70,7 +70,7 @@ def test_export_answers_and_summary(
             letter = correct_letter(message) if right else wrong_letter(message)
             assert slack.click(value=buttons(message)[letter], user=user, channel=CHANNEL).status_code == 200
             replies += 1
-            fake_slack.wait_for("chat.postEphemeral", count=replies)  # keeps the answer order known
+            fake_slack.wait_for_replies(replies)  # keeps the answer order known
             expected.append(
                 {
                     "quiz_day": day.isoformat(),

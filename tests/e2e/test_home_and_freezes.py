@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 from tests.support.fake_slack import FakeSlack
-from tests.support.messages import block_texts, buttons, correct_letter, wrong_letter
+from tests.support.messages import block_texts, buttons, correct_letter, question_for, unescape, wrong_letter
 from tests.support.servers import InProcessApp
 from tests.support.slack_requests import SlackSender
 
@@ -27,7 +27,7 @@ def play(
     assert outcome.status.value == "posted"
     message = fake.messages(CHANNEL)[-1]
     values = buttons(message)
-    before = len(fake.calls("chat.postEphemeral"))
+    before = len(fake.replies())
     clicks = 0
     for user, right in answers.items():
         if right is None:
@@ -36,7 +36,7 @@ def play(
         slack.click(value=values[letter], user=user, channel=CHANNEL)
         clicks += 1
     if clicks:
-        fake.wait_for("chat.postEphemeral", count=before + clicks)
+        fake.wait_for_replies(before + clicks)
 
 
 def command_text(fake: FakeSlack, slack: SlackSender, text: str, user: str) -> str:
@@ -96,10 +96,10 @@ def test_app_home_shows_streak_freezes_rank_and_lessons(
             team_id="T0001", channel_id=CHANNEL, quiz_day=day, timezone="UTC", fence=None
         )
         message = fake_slack.messages(CHANNEL)[-1]
-        before = len(fake_slack.calls("chat.postEphemeral"))
+        before = len(fake_slack.replies())
         slack.click(value=buttons(message)[correct_letter(message)], user="UHOME", channel=CHANNEL)
         slack.click(value=buttons(message)[wrong_letter(message)], user="UOTHER", channel=CHANNEL)
-        fake_slack.wait_for("chat.postEphemeral", count=before + 2)
+        fake_slack.wait_for_replies(before + 2)
         assert outcome.status.value == "posted"
     response = slack.event(
         {
@@ -117,6 +117,11 @@ def test_app_home_shows_streak_freezes_rank_and_lessons(
     shown = block_texts(view["blocks"])
     assert f"<#{CHANNEL}>" in shown and "#1 of 2 this month" in shown
     assert "Leader election basics:" in shown and "freezes held" in shown
+    # The latest verdicts, with what the private replies said (ephemeral replies vanish).
+    played = min(7, dt.datetime.now(dt.UTC).day)  # this month's quiz days above
+    assert "Your latest answers" in shown and shown.count("You chose") == min(3, played)
+    latest = question_for(fake_slack.messages(CHANNEL)[-1])
+    assert latest.explanation[:80] in unescape(shown)
     print("\n--- App Home as rendered ---\n" + shown)
     slack.event({"type": "app_home_opened", "user": "UNOBODY", "channel": "DX", "tab": "home"})
     [empty] = fake_slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == "UNOBODY")

@@ -72,14 +72,16 @@ def test_serve_reports_what_happened_on_the_metrics_port(
         assert slack.command("post", user="UADMIN", channel=CHANNEL).status_code == 200
         fake_slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == CHANNEL)
         value_a = buttons(fake_slack.messages(CHANNEL)[0])["A"]
-        # The first private reply meets a 429 and is retried after Retry-After.
-        fake_slack.fail_next("chat.postEphemeral", status=429, retry_after=1)
+        # The first count update meets a 429 and is sent again after its Retry-After.
+        fake_slack.fail_next("chat.update", status=429, retry_after=1)
         for user in ("U1", "U2", "U3", "U4"):
             assert slack.click(value=value_a, user=user, channel=CHANNEL).status_code == 200
         assert slack.click(value=value_a, user="U1", channel=CHANNEL).status_code == 200  # again
         assert slack.click(value="999999:A", user="U5", channel=CHANNEL).status_code == 200
-        wait_for_metric(url, "leader_quiz_slack_calls_total", 6, method="chat.postEphemeral", result="ok")
-        samples = wait_for_metric(url, "leader_quiz_outbox_depth", 0)  # sampled each second
+        fake_slack.wait_for_replies(6)
+        wait_for_metric(url, "leader_quiz_slack_calls_total", 7, method="response_url", result="ok")
+        wait_for_metric(url, "leader_quiz_slack_calls_total", 1, method="chat.update", result="ok")
+        samples = wait_for_metric(url, "leader_quiz_outbox_depth", 0, kind="count")  # sampled each second
     finally:
         process.stop()
 
@@ -90,15 +92,17 @@ def test_serve_reports_what_happened_on_the_metrics_port(
     assert value(samples, "leader_quiz_ack_seconds_count", kind="command") == 1
     # Every ack well inside Slack's 3 s: the 3 s bucket holds them all.
     assert value(samples, "leader_quiz_ack_seconds_bucket", kind="action", le="3.0") == 6
-    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="ok") == 6
-    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="429") == 0
+    # Every verdict went to its click's response_url; no Web API reply was needed.
+    assert value(samples, "leader_quiz_slack_calls_total", method="response_url", result="ok") == 7
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="ok") == 0
+    assert value(samples, "leader_quiz_slack_calls_total", method="chat.update", result="429") == 1
     assert value(samples, "leader_quiz_slack_retries_total", reason="429") == 1
     assert value(samples, "leader_quiz_slack_calls_total", method="chat.postMessage", result="ok") == 1
     assert value(samples, "leader_quiz_daily_posts_total", result="posted") == 1
     assert value(samples, "leader_quiz_leader") == 1
     assert value(samples, "leader_quiz_fencing_token") >= 1
-    assert value(samples, "leader_quiz_outbox_depth") == 0
-    assert ("leader_quiz_outbox_oldest_seconds", frozenset()) in samples
+    assert value(samples, "leader_quiz_outbox_depth", kind="reply") == 0
+    assert ("leader_quiz_outbox_late_seconds", frozenset({("kind", "post")})) in samples
     assert ("leader_quiz_posts_overdue_seconds", frozenset()) in samples
 
 
@@ -117,8 +121,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def runtime(env: dict[str, str], fake_slack: FakeSlack) -> Iterator[Runtime]:
     clock = FakeClock(dt.datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN))  # a Monday
     fake_slack.clock = clock.now
-    made = build_runtime(load_settings(env), clock=clock)
-    made.delivery.sleep = lambda seconds: None
+    # A claim is stale after 4 s here, so a claimer that keeps failing gives up after 3 s.
+    made = build_runtime(load_settings({**env, "CLAIM_STALE_SECONDS": "4"}), clock=clock)
     with made.db.writing() as session:
         for channel, hour in ((CHANNEL, 9), ("CLATER", 17)):
             set_schedule(
@@ -142,7 +146,7 @@ def counted(name: str, **labels: str) -> float:
 def test_overdue_gauge_counts_from_the_schedule_until_the_question_is_out(
     runtime: Runtime, fake_slack: FakeSlack
 ) -> None:
-    clock, scheduler = runtime.clock, runtime.scheduler
+    clock, scheduler = runtime.clock.local, runtime.scheduler  # the database's clock follows it
     assert isinstance(clock, FakeClock)
     assert scheduler.overdue_seconds() == 0  # nothing due yet
     clock.set(dt.datetime(2026, 11, 23, 9, 12, tzinfo=BERLIN))
@@ -151,8 +155,8 @@ def test_overdue_gauge_counts_from_the_schedule_until_the_question_is_out(
     posted = counted("leader_quiz_daily_posts_total", result="posted")
     failed = counted("leader_quiz_daily_posts_total", result="failed")
 
-    # Slack fails the post: the claimed row is not a message in the channel, still overdue.
-    fake_slack.fail_next("chat.postMessage", status=500, times=5)
+    # Slack keeps failing the post: the claimed row is not a message in the channel, still overdue.
+    fake_slack.fail_next("chat.postMessage", status=500, times=3)
     scheduler.heartbeat()
     scheduler.run_due()
     assert counted("leader_quiz_daily_posts_total", result="failed") == failed + 1
@@ -228,13 +232,11 @@ def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
                 assert set(pool.map(click, batch)) == {200}
         by_process = clicks_by_process(samples_dir)
         assert len(by_process) == 2, f"one worker took every click: {by_process}"
-        replied = lambda: {c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")}  # noqa: E731
-        deadline = time.monotonic() + 30
-        while not set(users) <= replied() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert set(users) <= replied()
+        fake_slack.wait_for_replies(len(users) + 1, timeout=30)  # and the slash command's
+        assert set(users) <= set(fake_slack.replied_users())
+        # Every click's verdict, and the reply to the slash command that posted the question.
         wait_for_metric(
-            url, "leader_quiz_slack_calls_total", len(users), method="chat.postEphemeral", result="ok"
+            url, "leader_quiz_slack_calls_total", len(users) + 1, method="response_url", result="ok"
         )
         samples = wait_for_metric(url, "leader_quiz_leader", 1)  # sampled each second
 
@@ -255,13 +257,13 @@ def test_several_workers_are_replicas_and_the_master_sums_their_metrics(
     assert value(samples, "leader_quiz_clicks_total", outcome="recorded") == len(users)
     assert value(after, "leader_quiz_clicks_total", outcome="recorded") == len(users)
     assert value(samples, "leader_quiz_ack_seconds_count", kind="action") == len(users)
-    assert value(samples, "leader_quiz_slack_calls_total", method="chat.postEphemeral", result="ok") == len(
-        users
+    assert (
+        value(samples, "leader_quiz_slack_calls_total", method="response_url", result="ok") == len(users) + 1
     )
     # The workers are replicas: one holds the lease; the one question was posted once.
     assert value(samples, "leader_quiz_leader") == 1
     assert len(fake_slack.messages(CHANNEL)) == 1
-    replies = [c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")]
+    replies = fake_slack.replied_users()
     assert len(replies) == len(set(replies)), "a click was replied to twice"
     log = process.log_path.read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]

@@ -55,7 +55,7 @@ def test_a_report_from_a_private_reply_reaches_the_admins(
     letter = wrong_letter(message)
     chosen_text = shown_options(message)[letter]
     slack.click(value=buttons(message)[letter], user="UCAROL", channel=CHANNEL)
-    [reply] = fake_slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == "UCAROL")
+    [reply] = fake_slack.wait_for_replies(user="UCAROL")
     button = report_button(reply.params["blocks"])
     assert button["text"]["text"] == "Report a problem with this question"
 

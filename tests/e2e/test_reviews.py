@@ -46,7 +46,6 @@ def replicas(env: dict[str, str], clock: FakeClock) -> Iterator[list[InProcessAp
     for name in ("replica-a", "replica-b"):
         settings = dataclasses.replace(load_settings(env), replica_id=name)
         app = InProcessApp(settings, clock=clock)
-        app.runtime.delivery.sleep = lambda seconds: None
         made.append(app)
     with made[0].runtime.db.writing() as session:
         set_schedule(
@@ -67,7 +66,7 @@ def replicas(env: dict[str, str], clock: FakeClock) -> Iterator[list[InProcessAp
 def click(slack: SlackSender, fake: FakeSlack, message: dict, *, user: str, right: bool) -> None:
     letter = correct_letter(message) if right else wrong_letter(message)
     assert slack.click(value=buttons(message)[letter], user=user, channel=CHANNEL).status_code == 200
-    fake.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == user)
+    fake.wait_for_replies(user=user)
 
 
 def home_of(slack: SlackSender, fake: FakeSlack, user: str) -> str:
@@ -89,9 +88,11 @@ def reminders_to(fake: FakeSlack, user: str) -> list:
 
 
 def run_reminders(replicas: list[InProcessApp]) -> None:
+    """Each replica's reminder pass (only the leader's queues anything), sent before returning."""
     for app in replicas:
         app.runtime.scheduler.heartbeat()
         app.runtime.scheduler.run_reminders()
+        assert app.runtime.outbox.drain(20)
 
 
 def test_a_missed_question_comes_back_and_the_reminder_arrives_once(
@@ -137,6 +138,7 @@ def test_a_missed_question_comes_back_and_the_reminder_arrives_once(
         a.runtime.scheduler.release()
         restarted.runtime.scheduler.heartbeat()
         restarted.runtime.scheduler.run_reminders()
+        assert restarted.runtime.outbox.drain(20)
     finally:
         restarted.stop()
     assert len(reminders_to(fake_slack, "UALICE")) == 1
@@ -228,7 +230,7 @@ def test_insights_count_what_the_channel_got_wrong(
     wrong = wrong_letter(message)
     for user, letter in (("U1", wrong), ("U2", wrong), ("U3", correct_letter(message))):
         assert slack.click(value=buttons(message)[letter], user=user, channel=CHANNEL).status_code == 200
-    fake_slack.wait_for("chat.postEphemeral", count=3)
+    fake_slack.wait_for_replies(3)
     fake_slack.admins.add("UADMIN")
     slack.command("insights all", user="UADMIN", channel=CHANNEL, key="insights")
     reply = block_texts(

@@ -61,9 +61,8 @@ def burst(
 
 
 def replied(fake: FakeSlack) -> set[str]:
-    return {
-        c.params.get("user") for c in fake.calls("chat.postEphemeral") if c.params.get("channel") == CHANNEL
-    }
+    """Who got their verdict: through their click's response_url, or chat.postEphemeral."""
+    return {user for user in fake.replied_users() if user and user.startswith("UCLICK")}
 
 
 def stored(db: Database) -> dict[str, int]:
@@ -100,7 +99,7 @@ def test_stopping_mid_burst_loses_no_acknowledged_click(
     message = fake_slack.messages(CHANNEL)[-1]
     value = buttons(message)[correct_letter(message)]
     # Slack answers private replies slowly, so replies queue up behind the acknowledgements.
-    fake_slack.fail_next("chat.postEphemeral", status=200, delay=0.5, times=100_000)
+    fake_slack.fail_next("response_url", status=200, delay=0.5, times=100_000)
 
     first = ServeProcess(serve_env, tmp_path / "first.log")
     first.wait_healthy()
@@ -140,7 +139,7 @@ def test_stopping_mid_burst_loses_no_acknowledged_click(
         if how != "SIGTERM":
             assert owed, "the kill came after every reply was sent: the test proved nothing"
 
-        fake_slack.clear_faults("chat.postEphemeral")  # Slack is fast again
+        fake_slack.clear_faults("response_url")  # Slack is fast again
         second = ServeProcess(serve_env, tmp_path / "second.log")
         try:
             second.wait_healthy()
@@ -150,7 +149,7 @@ def test_stopping_mid_burst_loses_no_acknowledged_click(
             missing = answers.keys() - replied(fake_slack)
             assert not missing, f"stored answers never replied to: {sorted(missing)[:5]}…"
             if how == "SIGTERM":  # a clean stop marked what it sent: nothing is sent twice
-                replies = [c.params.get("user") for c in fake_slack.calls("chat.postEphemeral")]
+                replies = [user for user in fake_slack.replied_users() if user and user.startswith("UCLICK")]
                 assert len(replies) == len(set(replies)), "a reply was sent twice"
             total = len(answers)
             # A count send cut off by the kill holds its slot for SEND_HOLD; the leader's

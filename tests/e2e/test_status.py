@@ -1,4 +1,5 @@
-"""`leader-quiz status` and `/healthz` show schedules, next post times and the leader."""
+"""`leader-quiz status` and `/healthz` show schedules, next post times, the leader, and how far
+behind the replicas' outboxes are."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 import requests
 
 from bot.clock import SystemClock
 from bot.config import load_settings
-from bot.runtime import build_runtime
+from bot.runtime import SNAPSHOT_SECONDS, build_runtime
+from tests.support.fake_slack import FakeSlack
 from tests.support.servers import InProcessApp
 
 
@@ -85,3 +88,41 @@ def test_healthz_says_whether_this_replica_leads(app: InProcessApp) -> None:
     app.runtime.scheduler.heartbeat()
     body = requests.get(f"{app.base_url}/healthz", timeout=5).json()
     assert body["leader"] is True and body["token"] >= 1 and body["database"] == "ok"
+
+
+def test_status_shows_every_live_replica_s_outbox_backlog(env: dict[str, str], fake_slack: FakeSlack) -> None:
+    """Two replicas, one holding App Home views that wait for their budget: `status` (another
+    process) sums what both outboxes hold, says how late the oldest is, and counts 429s."""
+    fake_slack.set_limit("views.publish", 2)
+    tight = {**env, "SLACK_RATE_LIMITS": "views.publish=2"}
+    a, b = InProcessApp.from_env(tight), InProcessApp.from_env(tight)
+    try:
+        for n in range(5):
+            a.runtime.home.publish(team_id="T0001", user_id=f"UWAIT{n}")
+        deadline = time.monotonic() + 10
+        while len(fake_slack.calls("views.publish")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(SNAPSHOT_SECONDS + 1.5)  # both replicas have written a snapshot since
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "status", "--json"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outbox = json.loads(done.stdout)["outbox"]
+        assert outbox["replicas"] == 2
+        assert outbox["kinds"]["home"]["queued"] == 3  # five views, a budget of two
+        assert outbox["kinds"]["home"]["late_seconds"] >= 1.0
+        assert outbox["throttled"] == {}
+        text_status = subprocess.run(
+            [sys.executable, "-m", "bot", "status"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "outbox (2 replicas): home 3 (oldest" in text_status
+    finally:
+        a.stop()
+        b.stop()

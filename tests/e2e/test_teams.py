@@ -250,7 +250,7 @@ def test_board_ranks_by_correct_per_member_per_quiz_day(
             letter = correct_letter(message) if right else wrong_letter(message)
             assert slack.click(value=values[letter], user=user, channel=CHANNEL).status_code == 200
         clicks += len(answers)
-        fake_slack.wait_for("chat.postEphemeral", count=clicks)
+        fake_slack.wait_for_replies(clicks)
     clock.set(dt.datetime.combine(TODAY, dt.time(15), tzinfo=dt.UTC))
 
     # This month (Nov 16, 24, 25, 26: 4 quiz days). Big has the most correct answers (12,

@@ -117,12 +117,15 @@ def test_two_workspaces_install_and_each_post_uses_its_own_token(
     assert post(b, W2, C2).status is PostStatus.POSTED
     by_channel = {c.params["channel"]: bearer(c) for c in fake_slack.calls("chat.postMessage")}
     assert by_channel == {C1: token1, C2: token2}
-    # Requests from each workspace are answered with that workspace's token, on either replica.
+    # What a request from a workspace causes uses that workspace's token, on either replica:
+    # the verdict goes to the click's response_url (no token), the count update with W2's.
     message = fake_slack.messages(C2)[-1]
     value = next(iter(buttons(message).values()))
     assert sender(a, fake_slack, W2).click(value=value, user="UBEA", channel=C2).status_code == 200
-    [reply] = fake_slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == "UBEA")
-    assert bearer(reply) == token2
+    [reply] = fake_slack.wait_for_replies(user="UBEA")
+    assert reply.method == "response_url"
+    [update] = fake_slack.wait_for("chat.update", where=lambda c: c.params.get("channel") == C2)
+    assert bearer(update) == token2
 
 
 def test_stored_tokens_are_encrypted(
@@ -155,17 +158,17 @@ def test_uninstall_stops_every_call_and_reinstall_resumes(
 ) -> None:
     a, b = replicas
     install_both(replicas, fake_slack)
-    for replica in replicas:
-        replica.runtime.outbox._later_delays = (2.0,)  # a failed reply is tried again in 2 s
-    # A reply to W1 is queued (its first try fails), then W1 uninstalls before the retry.
+    # A reply to W1 is queued (its response_url is used up and its fallback drew a 429 that
+    # asks for 3 s), then W1 uninstalls before it is tried again.
     assert post(a, W1, C1).status is PostStatus.POSTED
     value = next(iter(buttons(fake_slack.messages(C1)[-1]).values()))
-    fake_slack.fail_next("chat.postEphemeral", error="fatal_error")
+    fake_slack.fail_next("response_url", status=404)
+    fake_slack.fail_next("chat.postEphemeral", status=429, retry_after=3)
     sender(a, fake_slack, W1).click(value=value, user="UQUEUED", channel=C1)
     deadline = time.monotonic() + 10
     while not fake_slack.calls("chat.postEphemeral") and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [c.ok for c in fake_slack.calls("chat.postEphemeral")] == [False]  # the retry is queued
+    assert [c.status for c in fake_slack.calls("chat.postEphemeral")] == [429]  # the retry is queued
     fake_slack.revoke(team_id=W1)
     assert sender(b, fake_slack, W1).event({"type": "app_uninstalled"}).status_code == 200
     assert a.runtime.outbox.drain(timeout=30)
@@ -179,6 +182,7 @@ def test_uninstall_stops_every_call_and_reinstall_resumes(
     assert [c for c in new_calls if c.params.get("channel") == C1 or c.params.get("user") == "UQUEUED"] == []
     # The queued reply was tried once (before the uninstall) and never again.
     assert len([c for c in fake_slack.calls("chat.postEphemeral") if c.params.get("user") == "UQUEUED"]) == 1
+    assert a.runtime.outbox.dropped[("fallback", "uninstalled")] == 1
     # W2 is untouched.
     assert post(b, W2, C2).status is PostStatus.POSTED
     # Reinstalled within the retention window: posts again, with the new token.
@@ -269,7 +273,7 @@ def test_one_workspace_never_reads_or_changes_anothers_data(
     assert post(a, W2, C2).status is PostStatus.POSTED
     message = fake_slack.messages(C2)[-1]
     two.click(value=next(iter(buttons(message).values())), user="UBLUE", channel=C2)
-    fake_slack.wait_for("chat.postEphemeral")
+    fake_slack.wait_for_replies()
     # W1's admin names W2's channel: W1's own (empty) data, never W2's.
     one.command("schedule off", user="UADMIN1", channel=C2, key="off")
     one.command("team remove Blue", user="UADMIN1", channel=C2, key="rm")
@@ -289,7 +293,7 @@ def test_one_workspace_never_reads_or_changes_anothers_data(
     assert "Blue" not in replies["tb"]
     # A W2 button clicked "from" W1 counts for nothing.
     one.click(value=next(iter(buttons(message).values())), user="USNEAK", channel=C2)
-    [refused] = fake_slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == "USNEAK")
+    [refused] = fake_slack.wait_for_replies(user="USNEAK")
     assert "not available" in block_texts(refused.params["blocks"])
     with a.runtime.db.reading() as session:
         kept = session.execute(text("SELECT team_id, channel_id FROM schedules")).all()

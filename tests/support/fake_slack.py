@@ -1,4 +1,12 @@
-"""A fake Slack Web API server for tests (standard library only).
+"""A fake Slack Web API server for tests (standard library only), as strict as Slack.
+
+Slack's published limits are enforced by default (SPEC §11): per (workspace, method) at most
+the tier's calls in any rolling 60 s (Tier 2 20, Tier 3 50, Tier 4 100; chat.postMessage 300 a
+workspace and 1 a second per channel), else 429 + Retry-After; a response_url takes 5 uses
+within 30 minutes, then answers 404. A Web API call that did not pass the app's budget gate
+(no `X-Leader-Quiz-Budget` header) is refused with `ungated_call` and remembered in
+`ungated`. A test that needs more says so: `set_limit(method, per_minute)`, or
+`FakeSlack(limits=False)`.
 
 Point a ``slack_sdk.WebClient(base_url=fake.api_url, token="xoxb-...")`` at it. Every request is recorded
 as a :class:`Call`; messages posted through ``chat.postMessage`` are kept per channel so that
@@ -22,10 +30,12 @@ import copy
 import hashlib
 import hmac
 import json
+import math
 import socket
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -51,6 +61,43 @@ APP_SCOPES = (
     "im:write",
     "im:history",
 )
+
+
+# Slack's published floors, per app per workspace per minute — written out here, apart from
+# the app's own table (bot/slack/limits.py), so a mistake there shows up as a 429 here.
+TIER_FLOORS = {
+    "auth.test": 100,
+    "chat.delete": 50,
+    "chat.postEphemeral": 100,
+    "chat.postMessage": 300,
+    "chat.update": 50,
+    "conversations.history": 50,
+    "conversations.info": 50,
+    "conversations.open": 50,
+    "oauth.v2.access": 100,
+    "openid.connect.token": 50,
+    "openid.connect.userInfo": 50,
+    "usergroups.users.list": 20,
+    "users.info": 100,
+    "views.open": 100,
+    "views.publish": 100,
+}
+DEFAULT_FLOOR = 20
+POST_PER_CHANNEL_SECONDS = 1.0
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
+GATE_HEADER = "x-leader-quiz-budget"
+
+
+@dataclass
+class _ResponseUrl:
+    """One interaction's response_url: whose it is, when it was made, how often it was used."""
+
+    user: str | None
+    channel: str | None
+    team: str | None
+    created: float  # the fake's clock, epoch seconds
+    uses: int = 0
 
 
 @dataclass
@@ -269,6 +316,8 @@ class FakeSlack:
         bot_user_id: str = "UBOT",
         admins: Iterable[str] = (),
         owners: Iterable[str] = (),
+        limits: bool = True,
+        require_gate: bool = True,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -306,6 +355,15 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
+        # Slack's limits: rolling windows of accepted calls per (workspace, method) and per
+        # (workspace, channel) for chat.postMessage; the floors (set_limit raises one).
+        self.limits = limits
+        self.floors: dict[str, int] = dict(TIER_FLOORS)
+        self._windows: dict[tuple[str, str], deque[float]] = {}
+        self.throttled: list[Call] = []  # every call answered 429 by the limits
+        self.require_gate = require_gate
+        self.ungated: list[Call] = []  # Web API calls that skipped the app's budget gate
+        self._response_urls: dict[str, _ResponseUrl] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._last_ts_micros = 0
         # Message timestamps follow this clock when set (a test's FakeClock.now), as a real
@@ -354,10 +412,24 @@ class FakeSlack:
             raise RuntimeError("FakeSlack is not started")
         return f"{self._base}/api/"
 
-    def response_url(self, key: str) -> str:
+    def response_url(
+        self, key: str, *, user: str | None = None, channel: str | None = None, team: str | None = None
+    ) -> str:
+        """A new interaction's response_url (5 uses within 30 minutes), for `user` in `channel`."""
         if not self._base:
             raise RuntimeError("FakeSlack is not started")
+        with self._lock:
+            self._response_urls[key] = _ResponseUrl(user, channel, team, self._now())
         return f"{self._base}/response/{quote(key, safe='')}"
+
+    def set_limit(self, method: str, per_minute: int) -> None:
+        """Raise (or lower) a method's per-minute limit, as Slack may grant an app."""
+        with self._lock:
+            self.floors[method] = per_minute
+
+    def _now(self) -> float:
+        clock = self.clock
+        return clock().timestamp() if clock else time.time()
 
     # ------------------------------------------------------------------ inspection
 
@@ -390,6 +462,63 @@ class FakeSlack:
                     raise AssertionError(self._timeout_summary(method, count, timeout, len(matched)))
                 self._cond.wait(remaining)
 
+    def replies(self, user: str | None = None, *, channel: str | None = None) -> list[Call]:
+        """Private replies Slack delivered, oldest first: posts to a response_url (whose
+        interaction was `user`'s) and chat.postEphemeral calls (to `user`)."""
+        with self._lock:
+            found = []
+            for call in self._calls:
+                if not call.ok:
+                    continue
+                if call.method == "response_url":
+                    url = self._response_urls.get(str(call.params.get("_key")))
+                    who, where = (url.user, url.channel) if url else (None, None)
+                elif call.method == "chat.postEphemeral":
+                    who, where = call.params.get("user"), call.params.get("channel")
+                else:
+                    continue
+                if (user is None or who == user) and (channel is None or where == channel):
+                    found.append(call)
+            return found
+
+    def replied_users(self) -> list[str | None]:
+        """Whom each delivered private reply was for, in order (a person twice: two replies)."""
+        with self._lock:
+            return [self._reply_user(call) for call in self.replies()]
+
+    def replies_by_user(self) -> dict[str | None, list[Call]]:
+        """Each person's delivered private replies, oldest first."""
+        found: dict[str | None, list[Call]] = {}
+        with self._lock:
+            for call in self.replies():
+                found.setdefault(self._reply_user(call), []).append(call)
+        return found
+
+    def _reply_user(self, call: Call) -> str | None:
+        if call.method == "chat.postEphemeral":
+            return call.params.get("user")
+        url = self._response_urls.get(str(call.params.get("_key")))
+        return url.user if url else None
+
+    def wait_for_replies(
+        self, count: int = 1, *, user: str | None = None, channel: str | None = None, timeout: float = 10.0
+    ) -> list[Call]:
+        """Block until `count` private replies (see `replies`) were delivered."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = self.replies(user, channel=channel)
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"{len(found)} of {count} private replies"
+                        f"{' to ' + user if user else ''} within {timeout}s\n"
+                        + self._timeout_summary("response_url", count, timeout, len(found))
+                    )
+                self._cond.wait(remaining)
+
     def messages(self, channel: str) -> list[dict]:
         """Messages currently in ``channel`` (oldest first), as posted/updated by the bot."""
         with self._lock:
@@ -407,6 +536,9 @@ class FakeSlack:
             self._faults.clear()
             self._rate_limits.clear()
             self._messages.clear()
+            self._windows.clear()
+            self.throttled.clear()
+            self.ungated.clear()
 
     # ------------------------------------------------------------------ OAuth installs
 
@@ -544,11 +676,22 @@ class FakeSlack:
             if not reset and body is None and workspace in self.ratelimited_workspaces:
                 status, body = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(self.ratelimited_workspaces[workspace])
+            if not reset and body is None and method == "response_url":
+                refused = self._use_response_url(str(params.get("_key")))
+                if refused is not None:
+                    status, body = 404, refused
+            gated = any(k.lower() == GATE_HEADER for k in headers)
+            if not reset and body is None and path.startswith("/api/") and self.require_gate and not gated:
+                self.ungated.append(call)
+                body = {"ok": False, "error": "ungated_call"}
             if not reset and body is None:
                 retry_after = self._rate_limited(method, params, now)
+                if retry_after is None and path.startswith("/api/"):
+                    retry_after = self._over_floor(workspace or self.team_id, method, params, now)
                 if retry_after is not None:
                     status, body = 429, {"ok": False, "error": "ratelimited"}
                     extra_headers["Retry-After"] = str(retry_after)
+                    self.throttled.append(call)
             if not reset and body is None and path in ("/oauth/v2/authorize", "/openid/connect/authorize"):
                 page = self._authorize_page if path == "/oauth/v2/authorize" else self._oidc_authorize_page
                 status, body, location = page(params)
@@ -583,6 +726,38 @@ class FakeSlack:
         if fault.times <= 0:
             queue.pop(0)
         return fault
+
+    def _use_response_url(self, key: str) -> str | None:
+        """Why Slack would refuse this use of a response_url (None: it is fine)."""
+        url = self._response_urls.get(key)
+        if url is None:
+            return "no_such_url"
+        if self._now() - url.created > RESPONSE_URL_SECONDS:
+            return "expired_url"
+        if url.uses >= RESPONSE_URL_USES:
+            return "used_url"
+        url.uses += 1
+        return None
+
+    def _over_floor(self, workspace: str, method: str, params: dict[str, Any], now: float) -> int | None:
+        """Slack's per-minute limit for this (workspace, method), and chat.postMessage's one
+        message a second per channel: the Retry-After if this call is over, else count it."""
+        if not self.limits or method == "response_url" or method.startswith("http:"):
+            return None
+        windows = [((workspace, method), 60.0, self.floors.get(method, DEFAULT_FLOOR))]
+        if method == "chat.postMessage" and params.get("channel"):
+            channel = str(params["channel"])
+            channel = f"D{channel}" if channel[:1] in ("U", "W") else channel
+            windows.append(((workspace, f"chat.postMessage#{channel}"), POST_PER_CHANNEL_SECONDS, 1))
+        for key, span, limit in windows:
+            calls = self._windows.setdefault(key, deque())
+            while calls and calls[0] <= now - span:
+                calls.popleft()
+            if len(calls) >= limit:
+                return max(1, math.ceil(calls[0] + span - now))
+        for key, _, _ in windows:
+            self._windows[key].append(now)
+        return None
 
     def _rate_limited(self, method: str, params: dict[str, Any], now: float) -> int | None:
         limit = self._rate_limits.get(method)

@@ -37,7 +37,8 @@ def buttons(message: dict) -> dict[str, str]:
 
 
 def shown_options(message: dict) -> dict[str, str]:
-    """letter -> option text, as listed in the message."""
+    """letter -> option text (mrkdwn-escaped), as listed in the message, or as the buttons
+    carry it when the options all fit on them and are not listed again."""
     found: dict[str, str] = {}
     for block in message.get("blocks") or []:
         text = (block.get("text") or {}).get("text", "")
@@ -45,6 +46,14 @@ def shown_options(message: dict) -> dict[str, str]:
             match = _OPTION_LINE.match(line)
             if match:
                 found[match.group(1)] = match.group(2)
+    if found:
+        return found
+    for block in message.get("blocks") or []:
+        if block.get("type") == "actions":
+            for element in block["elements"]:
+                letter, _, label = element["text"]["text"].partition(". ")
+                if label:  # plain text on a button: escape it as the listed form is
+                    found[letter] = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return found
 
 

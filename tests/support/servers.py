@@ -1,5 +1,5 @@
 """The app under test, over real HTTP on 127.0.0.1: in-process (threaded WSGI server, the
-same WSGI app gunicorn serves, with an injectable clock) or as a `leader-quiz serve`
+same WSGI app gunicorn serves, with injectable clocks) or as a `leader-quiz serve`
 process under gunicorn."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import requests
 from bot.clock import Clock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime, build_web_app
+from db.clock import DatabaseClock
 from tests.support.slack_requests import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-1111-2222-testtokensecretvalue"
@@ -58,10 +59,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 class InProcessApp:
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = False
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        database_clock: DatabaseClock | None = None,
+        start_scheduler: bool = False,
     ) -> None:
         self.settings = settings
-        self.runtime: Runtime = build_runtime(settings, clock=clock)
+        self.runtime: Runtime = build_runtime(settings, clock=clock, database_clock=database_clock)
         self.wsgi = build_web_app(self.runtime)
         self.bolt = self.wsgi.bolt
         self.server = make_server(

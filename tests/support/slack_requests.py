@@ -74,7 +74,9 @@ class SlackSender:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "true" if self.is_enterprise_install else "false",
                 **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
-                "response_url": self.response_url_for(key),  # type: ignore[operator]
+                "response_url": self.response_url_for(  # type: ignore[operator]
+                    key, user=user, channel=channel, team=self.team_id
+                ),
                 "trigger_id": f"{int(time.time())}.1.{key[:8]}",
             }
         )
@@ -113,7 +115,9 @@ class SlackSender:
             "channel": {"id": channel, "name": "quiz"} if channel else None,
             "message": {"type": "message", "ts": message_ts, "text": "question", "blocks": []},
             "state": {"values": {}},
-            "response_url": self.response_url_for(key),  # type: ignore[operator]
+            "response_url": self.response_url_for(  # type: ignore[operator]
+                key, user=user, channel=channel, team=self.team_id
+            ),
             "actions": [
                 {
                     "action_id": action_id,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from content import Bank, ContentError, load_bank
-from content.bank import LESSONS_DIR, MAX_OPTION_CHARS, MAX_PROMPT_CHARS
+from content.bank import DRAFTING_PHRASES, LESSONS_DIR, MAX_OPTION_CHARS, MAX_PROMPT_CHARS, MAX_SOURCE_CHARS
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_IDS = Path(__file__).with_name("shipped_question_ids.txt")
@@ -59,11 +59,50 @@ def test_lesson_one_is_the_seed_lesson(bank: Bank) -> None:
         assert any(wrong in o.text.lower() and not o.correct for o in question.options), question.id
 
 
+def shipped() -> dict[str, tuple[int, int]]:
+    """Every id that ever shipped -> (number of options, index of the correct one) as shipped."""
+    lines = SHIPPED_IDS.read_text().splitlines()
+    rows = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    return {qid: (int(options), int(correct)) for qid, options, correct in rows}
+
+
 def test_every_question_id_that_ever_shipped_still_exists(bank: Bank) -> None:
-    shipped = [line.strip() for line in SHIPPED_IDS.read_text().splitlines() if line.strip()]
-    assert len(shipped) >= 70
-    missing = [question_id for question_id in shipped if bank.question(question_id) is None]
+    ids = shipped()
+    assert len(ids) >= 121
+    missing = [question_id for question_id in ids if bank.question(question_id) is None]
     assert missing == [], "answers reference these ids: never rename or delete a shipped question"
+    unlisted = [q.id for q in (*bank.questions, *bank.retired) if q.id not in ids]
+    assert unlisted == [], "list a new question in shipped_question_ids.txt when it ships"
+
+
+def test_an_edit_keeps_the_shape_answers_rely_on(bank: Bank) -> None:
+    # Answers store the option's index in the file, and the shuffle of an open post depends on
+    # the number of options: an edit that changes either is a new question with a new id.
+    changed = [
+        q.id for q in (*bank.questions, *bank.retired) if shipped()[q.id] != (len(q.options), q.correct_index)
+    ]
+    assert changed == []
+
+
+def test_retired_questions_resolve_but_are_never_in_rotation(bank: Bank) -> None:
+    assert bank.retired, "issue 20 retired questions whose idea changed"
+    current = {q.id for q in bank.questions}
+    for question in bank.retired:
+        assert question.retired and question.id not in current
+        assert bank.question(question.id) is question
+        assert bank.current_question(question.id) is None
+        assert question.replaced_by in current, question.id
+        lesson = bank.lesson(question.lesson_id)
+        assert lesson is not None and question in lesson.retired and question not in lesson.questions
+    assert all(bank.current_question(q.id) is q for q in bank.questions)
+
+
+def test_shipped_sources_are_clean_citations(bank: Bank) -> None:
+    for question in (*bank.questions, *bank.retired):
+        assert len(question.source) <= MAX_SOURCE_CHARS, question.id
+        assert question.link is None or question.link.startswith("https://"), question.id
+        lowered = question.source.lower()
+        assert not [phrase for phrase in DRAFTING_PHRASES if phrase in lowered], question.id
 
 
 # -- broken copies -----------------------------------------------------------------------------
@@ -226,6 +265,158 @@ def test_explanation_that_never_names_the_correct_idea(tmp_path: Path) -> None:
     assert_one_problem(directory, BASICS, line, "basics-1", "never names the correct answer's idea")
 
 
+# -- sources a player can follow ------------------------------------------------------------------
+def replace_field(tmp_path: Path, question_id: str, field: str, line: str) -> Path:
+    """A broken copy whose question `question_id` in BASICS has its `field:` line replaced by
+    `line` (added after `difficulty:` when the question has no such field)."""
+    text = (LESSONS_DIR / BASICS).read_text(encoding="utf-8")
+    start = text.index(f"  - id: {question_id}\n")
+    end = text.index("    prompt:", start)
+    block = text[start:end]
+    lines = block.splitlines(keepends=True)
+    kept = [old for old in lines if not old.startswith(f"    {field}:")]
+    at = next(i for i, old in enumerate(kept) if old.startswith("    difficulty:")) + 1
+    new_block = "".join([*kept[:at], line, *kept[at:]])
+    return broken_copy(tmp_path, BASICS, block, new_block)
+
+
+# What the bank's `source` fields said about how they were drafted before issue 20 (17 fields),
+# each cut to the note, and the usual markers of an unfinished text.
+DRAFTING_NOTES = [
+    "DDIA ch. 8 'Process Pauses', cited before, was not opened",  # leases-and-clocks-1, -7
+    "read on the Stanford report page CS-TR-90-1298; the body of the paper was not opened",  # leases-2
+    "Gray & Cheriton (SOSP 1989), section 'Fault-Tolerance', cited for the same point but not opened",
+    "DDIA ch. 8 'Timeouts and Unbounded Delays', cited before, was not opened",  # heartbeats-2
+    "DDIA ch. 5 'Leader failover', cited before, was not opened",  # fencing-1
+    "Kleppmann, 'How to do distributed locking' (2016), section 'Making the lock safe with fencing', "
+    "not opened",  # fencing-2, in-practice-5
+    "read instead: the idea as restated in antirez's Hacker News reply (item 11059738)",  # same two
+    "Chubby's sequencer check as quoted from Burrows (OSDI 2006) in a course page",  # fencing-3
+    "Kleppmann's post and the Chubby paper themselves were not opened",  # fencing-3
+    "Kleppmann's post and Junqueira's note, cited before, were not opened",  # fencing-4
+    "DDIA ch. 8 'Fencing tokens', cited before, was not opened",  # zookeeper-7
+    "Chubby's rule as quoted from Burrows (OSDI 2006) in a course page, the paper itself not opened",
+    "Consul HTTP API documentation, 'KV Store', parameter acquire, as quoted in Consul client libraries",
+    "GitHub, 'October 21 post-incident analysis' (2018): opening read in a mirror of the post",  # failover-1
+    "recovery steps as given in byu-se 'idb' incident 13; the full post was not opened",  # failover-2
+    "Cloudflare blog, 'A Byzantine failure in the real world' (2020): opening read",  # failover-3, -4
+    "timeline as given in the postmortems.app summary",  # failover-3, -4
+    "TODO: find the section",
+    "Redis documentation, 'Redis Sentinel' (unverified)",
+    "Ongaro's thesis, section 6.4 (checked in the 2014 PDF)",
+    "Note: the paper says otherwise",
+    "drafting: cite the paper instead",
+]
+
+
+@pytest.mark.parametrize("note", DRAFTING_NOTES)
+def test_a_source_with_a_drafting_note_is_refused(tmp_path: Path, note: str) -> None:
+    assert len(note) <= MAX_SOURCE_CHARS
+    directory = replace_field(tmp_path, "basics-3", "source", f'    source: "{note}"\n')
+    line = line_of(directory, BASICS, note)
+    assert_one_problem(directory, BASICS, line, "basics-3", "`source` carries a drafting note")
+
+
+def test_words_that_merely_contain_a_drafting_phrase_are_fine(tmp_path: Path) -> None:
+    # "Notes on the usage of lock and lease" is an etcd section title, not a note.
+    source = (
+        "etcd documentation, 'etcd versus other key-value stores', 'Notes on the usage of lock and lease'"
+    )
+    directory = replace_field(tmp_path, "basics-3", "source", f'    source: "{source}"\n')
+    assert load_bank(directory).question("basics-3").source == source
+
+
+def test_a_source_over_200_characters_is_refused(tmp_path: Path) -> None:
+    fits = "A" * MAX_SOURCE_CHARS
+    assert load_bank(replace_field(tmp_path, "basics-3", "source", f"    source: {fits}\n"))
+    (tmp_path / "long").mkdir()
+    directory = replace_field(tmp_path / "long", "basics-3", "source", f"    source: {fits}B\n")
+    line = line_of(directory, BASICS, f"source: {fits}B")
+    assert_one_problem(
+        directory, BASICS, line, "basics-3", f"{MAX_SOURCE_CHARS + 1} characters", "limit of 200"
+    )
+
+
+def test_a_https_link_is_loaded(tmp_path: Path) -> None:
+    link = "https://github.com/ongardie/dissertation"
+    directory = replace_field(tmp_path, "basics-3", "link", f"    link: {link}\n")
+    assert load_bank(directory).question("basics-3").link == link
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://raft.github.io/raft.pdf",
+        "ftp://example.org/paper.pdf",
+        "javascript:alert(1)",
+        "https://example.org/a b",
+        "https://example.org/a|b",
+        "https://example.org/<b>",
+        "'https:/example.org'",
+        "[https://example.org]",
+        "42",
+    ],
+)
+def test_a_link_that_is_not_one_https_url_is_refused(tmp_path: Path, link: str) -> None:
+    directory = replace_field(tmp_path, "basics-3", "link", f"    link: {link}\n")
+    line = line_of(directory, BASICS, f"    link: {link}")
+    assert_one_problem(directory, BASICS, line, "basics-3", "`link` must be one https:// URL")
+
+
+# -- retired questions -------------------------------------------------------------------------
+RETIRED = """retired:
+  - id: basics-0
+    replaced_by: basics-1
+    difficulty: 1
+    source: "An old source"
+    prompt: An old prompt?
+    options:
+      - text: Old right
+        correct: true
+      - text: Old wrong
+    explanation: Old right is right.
+"""
+
+
+def retired_copy(tmp_path: Path, retired: str = RETIRED) -> Path:
+    directory = broken_copy(tmp_path, BASICS, "questions:\n", "questions:\n")
+    path = directory / BASICS
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + retired, encoding="utf-8")
+    return directory
+
+
+def test_a_retired_question_resolves_but_is_out_of_rotation(tmp_path: Path) -> None:
+    bank = load_bank(retired_copy(tmp_path))
+    old = bank.question("basics-0")
+    assert old is not None and old.retired and old.replaced_by == "basics-1"
+    assert old.lesson_id == "basics" and old.prompt == "An old prompt?"
+    assert bank.current_question("basics-0") is None
+    assert "basics-0" not in [q.id for q in bank.questions]
+    assert [q.id for q in bank.lessons[0].questions] == [f"basics-{n}" for n in range(1, 6)]
+    assert bank.retired == [old] and bank.lessons[0].retired == (old,)
+    assert bank.current_question("basics-1") is bank.question("basics-1")
+
+
+def test_a_retired_question_replaced_by_nothing_current_is_refused(tmp_path: Path) -> None:
+    directory = retired_copy(tmp_path, RETIRED.replace("replaced_by: basics-1", "replaced_by: basics-9"))
+    line = line_of(directory, BASICS, "replaced_by: basics-9")
+    assert_one_problem(directory, BASICS, line, "retired question basics-0", "names no current question")
+
+
+def test_a_retired_id_may_not_also_be_current(tmp_path: Path) -> None:
+    directory = retired_copy(tmp_path, RETIRED.replace("- id: basics-0", "- id: basics-2"))
+    lines = (directory / BASICS).read_text().splitlines()
+    current, retired = (n for n, line in enumerate(lines, 1) if line == "  - id: basics-2")
+    problem = assert_one_problem(directory, BASICS, retired, "'basics-2' is also used by")
+    assert problem.endswith(f"{directory / BASICS}:{current}")
+
+
+def test_only_a_retired_question_has_replaced_by(tmp_path: Path) -> None:
+    directory = replace_field(tmp_path, "basics-3", "replaced_by", "    replaced_by: basics-1\n")
+    line = line_of(directory, BASICS, "replaced_by: basics-1")
+    assert_one_problem(directory, BASICS, line, "basics-3", "only a retired question has `replaced_by`")
+
+
 def test_invalid_yaml(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, BASICS, "title: Leader election basics\n", "title: Leader: election\n")
     line = line_of(directory, BASICS, "title: Leader: election")
@@ -278,8 +469,10 @@ def test_content_check_passes_on_the_shipped_bank(command: list[str], bank: Bank
     result = run_check(command)
     assert result.returncode == 0, result.stdout + result.stderr
     # The blind-strategy figures come first (tests/unit/test_content_cues.py), the verdict last.
+    retired = f", {len(bank.retired)} retired" if bank.retired else ""
     assert (
-        result.stdout.splitlines()[-1] == f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions"
+        result.stdout.splitlines()[-1]
+        == f"ok: {len(bank.lessons)} lessons, {len(bank.questions)} questions{retired}"
     )
     assert run_check(command, "--path", str(LESSONS_DIR)).returncode == 0
 

@@ -55,7 +55,7 @@ def test_a_slow_send_keeps_its_slot_and_the_next_window_runs_from_its_end(databa
             post = get_post(session=session, post_id=post_id)
             assert post is not None
             assert post.count_shown is None
-            assert stale_counts(session=session, quiet_since=ended + WINDOW * 10) == [post_id]
+            assert stale_counts(session=session, quiet_since=ended + WINDOW * 10) == [(post_id, "T0001")]
         assert not claim(ended + WINDOW * 2)[0], "the overtaken report released the new slot"
 
         # A sender that died mid-send holds the slot only until SEND_HOLD lapses.

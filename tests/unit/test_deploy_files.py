@@ -59,4 +59,5 @@ def test_the_starting_alerts_are_there() -> None:
     expressions = " ".join(alert_expressions())
     assert "leader_quiz_posts_overdue_seconds) > 600" in expressions  # no post 10 min after schedule
     assert 'result="429"' in expressions
-    assert "leader_quiz_outbox_oldest_seconds" in expressions
+    assert "leader_quiz_outbox_late_seconds" in expressions  # the outbox backing up, by kind
+    assert 'leader_quiz_slack_calls_total{result="429"}' in expressions  # 429s drawn, by method

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -27,10 +28,12 @@ def fake() -> Iterator[FakeSlack]:
 
 
 def client(fake: FakeSlack, *, retry_handlers: list | None = None, **kwargs: object) -> WebClient:
+    """A raw client that says it passed a budget gate (these tests are about the fake itself)."""
     return WebClient(
         base_url=fake.api_url,
         token="xoxb-test",
         retry_handlers=[] if retry_handlers is None else retry_handlers,
+        headers={"X-Leader-Quiz-Budget": "test"},
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -44,6 +47,7 @@ def test_auth_test_and_unknown_method(fake: FakeSlack) -> None:
 
 
 def test_post_message_then_history_with_metadata(fake: FakeSlack) -> None:
+    fake.limits = False  # two posts to one channel within a second: about history, not limits
     web = client(fake)
     metadata = {"event_type": "quiz_question", "event_payload": {"question_id": 7}}
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Q7"}}]
@@ -177,7 +181,12 @@ def test_rate_limit_per_channel(fake: FakeSlack) -> None:
 
 
 def test_not_authed_is_recorded(fake: FakeSlack) -> None:
-    web = WebClient(base_url=fake.api_url, token="xoxp-user-token", retry_handlers=[])
+    web = WebClient(
+        base_url=fake.api_url,
+        token="xoxp-user-token",
+        retry_handlers=[],
+        headers={"X-Leader-Quiz-Budget": "test"},
+    )
     with pytest.raises(SlackApiError) as exc:
         web.chat_postMessage(channel="C1", text="hi")
     assert exc.value.response["error"] == "not_authed"
@@ -331,3 +340,55 @@ def test_sign_in_with_slack_is_as_strict_as_slack(fake: FakeSlack) -> None:
     assert info["https://slack.com/user_id"] == "UADMIN" and info["https://slack.com/team_id"] == "T0001"
     with pytest.raises(SlackApiError, match="invalid_auth"):
         web.openid_connect_userInfo(token="xoxb-a-bot-token")
+
+
+# -- Slack's limits ---------------------------------------------------------------------------
+def test_a_method_over_its_floor_gets_429_with_retry_after_until_the_window_moves(fake: FakeSlack) -> None:
+    fake.set_limit("chat.update", 3)
+    web = client(fake)
+    fake.limits = False
+    ts = web.chat_postMessage(channel="C1", text="q")["ts"]
+    fake.limits = True
+    for n in range(3):
+        assert web.chat_update(channel="C1", ts=ts, text=f"count {n}")["ok"]
+    with pytest.raises(SlackApiError) as exc:
+        web.chat_update(channel="C1", ts=ts, text="one too many")
+    assert exc.value.response.status_code == 429
+    assert 1 <= int(exc.value.response.headers["Retry-After"]) <= 60
+    assert [c.method for c in fake.throttled] == ["chat.update"]
+    # Another method, and another workspace's token, have budgets of their own.
+    assert web.users_info(user="UBOB")["ok"]
+
+
+def test_chat_post_message_is_one_a_second_per_channel(fake: FakeSlack) -> None:
+    web = client(fake)
+    assert web.chat_postMessage(channel="C1", text="one")["ok"]
+    with pytest.raises(SlackApiError) as exc:
+        web.chat_postMessage(channel="C1", text="two")
+    assert exc.value.response.status_code == 429
+    assert web.chat_postMessage(channel="C2", text="another channel")["ok"]
+    time.sleep(1.05)
+    assert web.chat_postMessage(channel="C1", text="a second later")["ok"]
+
+
+def test_a_call_that_skipped_the_budget_gate_is_refused(fake: FakeSlack) -> None:
+    web = WebClient(base_url=fake.api_url, token="xoxb-test", retry_handlers=[])
+    with pytest.raises(SlackApiError) as exc:
+        web.users_info(user="UBOB")
+    assert exc.value.response["error"] == "ungated_call"
+    assert [c.method for c in fake.ungated] == ["users.info"]
+
+
+def test_a_response_url_takes_five_uses_within_thirty_minutes(fake: FakeSlack) -> None:
+    now = [time.time()]
+    fake.clock = lambda: dt.datetime.fromtimestamp(now[0], dt.UTC)
+    url = fake.response_url("k1", user="U1", channel="C1")
+    hook = WebhookClient(url)
+    assert [hook.send(text=f"use {n}").status_code for n in range(5)] == [200] * 5
+    used = hook.send(text="a sixth")
+    assert (used.status_code, used.body) == (404, "used_url")
+    late = fake.response_url("k2", user="U2")
+    now[0] += 30 * 60 + 1
+    expired = WebhookClient(late).send(text="too late")
+    assert (expired.status_code, expired.body) == (404, "expired_url")
+    assert fake.replied_users() == ["U1"] * 5

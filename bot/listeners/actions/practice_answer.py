@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
-from bot.listeners.respond import Responder, guarded
+from bot.listeners.respond import guarded
 from bot.services.practice import Practice
+from bot.services.replies import PrivateReplies
 
 
 class PracticeAnswer:
-    def __init__(self, *, practice: Practice, responder: Responder) -> None:
+    def __init__(self, *, practice: Practice, replies: PrivateReplies) -> None:
         self.practice = practice
-        self.responder = responder
+        self.replies = replies
 
-    def handle(self, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    def handle(self, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user_id = (body.get("user") or {}).get("id")
-        team_id = (body.get("team") or {}).get("id") or context.team_id
-        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        user_id, team_id = context.user_id, context.team_id
+        value = str(action.get("value") or "")
         if not (user_id and team_id):
             return
         reply = guarded(lambda: self.practice.answer(team_id=team_id, user_id=user_id, value=value))
-        self.responder.privately(
-            client,
+        self.replies.send(
             team_id=team_id,
-            response_url=body.get("response_url"),
-            channel_id=(body.get("channel") or {}).get("id"),
             user_id=user_id,
             reply=reply,
+            response_url=body.get("response_url"),
+            channel_id=context.channel_id,
             replace_original=True,
         )

@@ -1,46 +1,62 @@
 """Reporting a problem with a question: the button opens a modal (at once: its trigger lasts
-3 s), and admins mark reports resolved from `/leader-quiz reports`."""
+3 s, so views.open passes the budget gate directly instead of waiting in the outbox), and
+admins mark reports resolved from `/leader-quiz reports`."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.feedback import parse_report_value, render_open_reports, render_report_modal
 from bot.blocks.reply import NOT_AVAILABLE, Reply
-from bot.listeners.respond import Responder, guarded
+from bot.listeners.respond import guarded
 from bot.services.admins import AdminChecker
 from bot.services.feedback import Feedback
+from bot.services.replies import PrivateReplies
+from bot.slack.budget import BudgetExhausted
+from bot.slack.clients import SlackClients
 from content import Bank
 
 logger = logging.getLogger(__name__)
 
 
 class ReportProblem:
-    def __init__(self, *, feedback: Feedback, bank: Bank, admins: AdminChecker, responder: Responder) -> None:
+    def __init__(
+        self,
+        *,
+        feedback: Feedback,
+        bank: Bank,
+        admins: AdminChecker,
+        replies: PrivateReplies,
+        clients: SlackClients,
+    ) -> None:
         self.feedback = feedback
         self.bank = bank
         self.admins = admins
-        self.responder = responder
+        self.replies = replies
+        self.clients = clients
 
-    def open(self, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    def open(self, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user_id = (body.get("user") or {}).get("id")
-        team_id = (body.get("team") or {}).get("id") or context.team_id
-        parsed = parse_report_value(str((body.get("actions") or [{}])[0].get("value") or ""))
+        user_id, team_id = context.user_id, context.team_id
+        parsed = parse_report_value(str(action.get("value") or ""))
         question = self.bank.question(parsed[0]) if parsed else None
-        if not (user_id and team_id and body.get("trigger_id")) or parsed is None or question is None:
-            self.responder.privately(
-                client,
-                team_id=team_id or "",
-                response_url=body.get("response_url"),
-                channel_id=(body.get("channel") or {}).get("id"),
-                user_id=user_id or "",
-                reply=NOT_AVAILABLE,
-            )
+        client = self.clients.for_team(team_id or "")
+        if (
+            not (user_id and team_id and body.get("trigger_id") and client)
+            or parsed is None
+            or question is None
+        ):
+            if user_id and team_id:
+                self.replies.send(
+                    team_id=team_id,
+                    user_id=user_id,
+                    reply=NOT_AVAILABLE,
+                    response_url=body.get("response_url"),
+                    channel_id=context.channel_id,
+                )
             return
         question_id, option_index = parsed
         chosen = (
@@ -48,7 +64,7 @@ class ReportProblem:
             if option_index is not None and option_index < len(question.options)
             else None
         )
-        metadata = {"q": question_id, "o": option_index, "c": (body.get("channel") or {}).get("id")}
+        metadata = {"q": question_id, "o": option_index, "c": context.channel_id}
         try:
             client.views_open(
                 trigger_id=body["trigger_id"],
@@ -56,12 +72,13 @@ class ReportProblem:
             )
         except SlackApiError as error:
             logger.warning("could not open the report modal: %s", error.response.get("error"))
+        except BudgetExhausted:
+            logger.warning("could not open the report modal: views.open budget used up")
 
-    def resolve(self, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    def resolve(self, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user_id = (body.get("user") or {}).get("id") or ""
-        team_id = (body.get("team") or {}).get("id") or context.team_id or ""
-        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        user_id, team_id = context.user_id or "", context.team_id or ""
+        value = str(action.get("value") or "")
 
         def work() -> Reply:
             if not self.admins.is_admin(team_id=team_id, user_id=user_id):
@@ -70,12 +87,11 @@ class ReportProblem:
                 self.feedback.resolve(team_id=team_id, report_id=int(value), by=user_id)
             return Reply(*render_open_reports(self.feedback.open(team_id=team_id)))
 
-        self.responder.privately(
-            client,
+        self.replies.send(
             team_id=team_id,
-            response_url=body.get("response_url"),
-            channel_id=(body.get("channel") or {}).get("id"),
             user_id=user_id,
             reply=guarded(work),
+            response_url=body.get("response_url"),
+            channel_id=context.channel_id,
             replace_original=True,
         )

@@ -1,13 +1,13 @@
 """`/leader-quiz …`: ack at once, then (lazily, off the request) answer privately through the
-response_url."""
+command's response_url, by way of the outbox."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from bot.listeners.commands.router import CommandRouter
-from bot.listeners.respond import Responder, guarded
+from bot.listeners.respond import guarded
+from bot.services.replies import PrivateReplies
 
 
 def ack_leader_quiz(ack: Ack) -> None:
@@ -15,11 +15,11 @@ def ack_leader_quiz(ack: Ack) -> None:
 
 
 class LeaderQuiz:
-    def __init__(self, *, router: CommandRouter, responder: Responder) -> None:
+    def __init__(self, *, router: CommandRouter, replies: PrivateReplies) -> None:
         self.router = router
-        self.responder = responder
+        self.replies = replies
 
-    def handle(self, command: dict, context: BoltContext, client: WebClient) -> None:
+    def handle(self, command: dict, context: BoltContext) -> None:
         team_id = command.get("team_id") or context.team_id or ""
         channel_id = command.get("channel_id") or ""
         user_id = command.get("user_id") or ""
@@ -27,11 +27,10 @@ class LeaderQuiz:
         reply = guarded(
             lambda: self.router.run(team_id=team_id, channel_id=channel_id, user_id=user_id, text=text)
         )
-        self.responder.privately(
-            client,
+        self.replies.send(
             team_id=team_id,
-            response_url=command.get("response_url"),
-            channel_id=channel_id,
             user_id=user_id,
             reply=reply,
+            response_url=command.get("response_url"),
+            channel_id=channel_id,
         )

@@ -1,15 +1,15 @@
 """the admin dashboard: sessions, sign-ins under way, and the audit log of its changes
 
-Revision ID: 0011
-Revises: 0008
-Create Date: 2026-12-10
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
