@@ -33,8 +33,8 @@ from urllib.parse import urlencode
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.budget import BudgetExhausted
 from bot.clock import Clock
+from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 from db.engine import Database
 from db.queries import admin as queries
