@@ -567,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--to", required=True, metavar="FILE", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
-    add("keygen", cmd_keygen, "print a new TOKEN_ENCRYPTION_KEY")
+    add("keygen", cmd_keygen, "print a new key (TOKEN_ENCRYPTION_KEY, ADMIN_SESSION_KEY)")
     tokens = add("tokens", cmd_tokens, "stored workspace tokens (multi-workspace mode)")
     tokens.add_argument("action", choices=("reencrypt",))
 

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,6 +19,7 @@ from content import Bank, load_bank
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///leader_quiz.db"
 APPS_PAGE = "https://api.slack.com/apps"
+MIN_SESSION_KEY = 32  # characters of ADMIN_SESSION_KEY (`leader-quiz keygen` prints 44)
 
 
 class ConfigError(Exception):
@@ -63,6 +65,10 @@ class Settings:
     slack_scopes: tuple[str, ...] = ()  # empty: every scope the app's calls need
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     uninstall_retention_days: int = 30
+    # The admin dashboard (SPEC §13): sign-in is on whenever the OAuth credentials are set (in
+    # single-workspace mode beside the bot token, for sign-in only); the key signs its sessions.
+    public_url: str = ""  # the app's public base URL, no trailing slash; empty: the request's own
+    admin_session_key: str = field(default="", repr=False)
     # Slack budgets above the published floors (SLACK_RATE_LIMITS): (method, calls a minute).
     slack_rate_limits: tuple[tuple[str, int], ...] = ()
     replica_id: str = field(
@@ -82,6 +88,11 @@ class Settings:
         """One deployment for every workspace that installs it (OAuth), not one bot token."""
         return bool(self.slack_client_id) and not self.slack_bot_token
 
+    @property
+    def admin_sign_in(self) -> bool:
+        """Sign in with Slack, and so the dashboard at /admin, is on."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     def secrets(self) -> list[str]:
         """Every configured secret, for the log filter that redacts them."""
         return [
@@ -89,6 +100,7 @@ class Settings:
             self.slack_signing_secret,
             self.slack_app_token,
             self.slack_client_secret,
+            self.admin_session_key,
             *self.token_encryption_keys,
         ]
 
@@ -98,7 +110,12 @@ class Settings:
         if self.multi_workspace:
             return (
                 f"multi-workspace mode (OAuth app {self.slack_client_id}): {transport}, "
-                "Add to Slack at /slack/install"
+                "Add to Slack at /slack/install, dashboard at /admin"
+            )
+        if self.admin_sign_in:
+            return (
+                f"single-workspace mode (SLACK_BOT_TOKEN): {transport}, dashboard at /admin "
+                f"(SLACK_CLIENT_ID {self.slack_client_id} for sign-in only)"
             )
         return f"single-workspace mode (SLACK_BOT_TOKEN): {transport}"
 
@@ -125,23 +142,24 @@ def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int
     return int(raw)
 
 
-def _single_workspace(env: Mapping[str, str]) -> str:
+def _single_workspace(env: Mapping[str, str]) -> dict:
+    """The bot token, and the OAuth credentials when they are set beside it: then they turn on
+    the dashboard's sign-in only (SPEC §13), never multi-workspace mode."""
     token = env.get("SLACK_BOT_TOKEN", "").strip()
     if not token.startswith("xoxb-"):
         raise ConfigError(
             "SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-': copy it from your app's "
             f"'OAuth & Permissions' page at {APPS_PAGE}"
         )
-    if env.get("SLACK_CLIENT_ID", "").strip():
-        raise ConfigError(
-            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many "
-            "workspaces, README 'Offer it to many workspaces'), not both"
-        )
-    return token
+    found: dict = {"slack_bot_token": token}
+    if env.get("SLACK_CLIENT_ID", "").strip() or env.get("SLACK_CLIENT_SECRET", "").strip():
+        client_id, secret = _client_credentials(env)
+        found.update(slack_client_id=client_id, slack_client_secret=secret)
+    return found
 
 
-def _multi_workspace(env: Mapping[str, str]) -> dict:
-    """The OAuth settings, each checked; the first missing piece is named."""
+def _client_credentials(env: Mapping[str, str]) -> tuple[str, str]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, both or neither; the missing one is named."""
     client_id = env.get("SLACK_CLIENT_ID", "").strip()
     secret = env.get("SLACK_CLIENT_SECRET", "").strip()
     if not secret:
@@ -154,6 +172,12 @@ def _multi_workspace(env: Mapping[str, str]) -> dict:
             "SLACK_CLIENT_ID is not set (SLACK_CLIENT_SECRET is): copy the Client ID from your "
             f"app's 'Basic Information' page at {APPS_PAGE}"
         )
+    return client_id, secret
+
+
+def _multi_workspace(env: Mapping[str, str]) -> dict:
+    """The OAuth settings, each checked; the first missing piece is named."""
+    client_id, secret = _client_credentials(env)
     keys = tuple(key.strip() for key in env.get("TOKEN_ENCRYPTION_KEY", "").split(",") if key.strip())
     if not keys:
         raise ConfigError(
@@ -181,6 +205,18 @@ def _multi_workspace(env: Mapping[str, str]) -> dict:
         "slack_scopes": scopes,  # empty: the scopes the code needs (bot.slack.scopes)
         "token_encryption_keys": keys,
     }
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("PUBLIC_URL", "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_URL must be the app's public base URL, such as https://quiz.example.com, got {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
@@ -224,9 +260,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
             f"'OAuth & Permissions' page at {APPS_PAGE} (or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
             "and TOKEN_ENCRYPTION_KEY to serve many workspaces)"
         )
-    multi = {} if token else _multi_workspace(env)
-    if token:
-        token = _single_workspace(env)
+    mode = _single_workspace(env) if token else _multi_workspace(env)
     app_token = env.get("SLACK_APP_TOKEN", "").strip()
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError(
@@ -264,10 +298,24 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
     if log_format not in ("text", "json"):
         raise ConfigError(f"LOG_FORMAT must be text or json, got {env.get('LOG_FORMAT', '').strip()!r}")
+    public_url = _public_url(env)
+    admin_key = env.get("ADMIN_SESSION_KEY", "").strip()
+    # Offline commands (no signing secret needed either) sign no one in.
+    if mode.get("slack_client_id") and require_signing_secret and len(admin_key) < MIN_SESSION_KEY:
+        raise ConfigError(
+            (
+                "ADMIN_SESSION_KEY is not set"
+                if not admin_key
+                else f"ADMIN_SESSION_KEY is shorter than {MIN_SESSION_KEY} characters"
+            )
+            + ": SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on the dashboard's sign-in, whose sessions it signs; "
+            "make one with `leader-quiz keygen` and keep it secret"
+        )
     return Settings(
-        **multi,
+        **mode,
+        public_url=public_url,
+        admin_session_key=admin_key,
         uninstall_retention_days=int(_float(env, "UNINSTALL_RETENTION_DAYS", 30, 0)),
-        slack_bot_token=token,
         slack_signing_secret=secret,
         slack_app_token=app_token,
         slack_api_url=api_url,

@@ -58,7 +58,7 @@ from bot.slack.installed import (
 from bot.slack.limits import SlackLimits
 from bot.slack.outbox import Outbox
 from bot.slack.scopes import required_scopes
-from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp
+from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp, WSGIApp
 from content import Bank
 from db.clock import DatabaseClock, ServerClock
 from db.engine import Database, is_unavailable
@@ -136,6 +136,7 @@ def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: Budg
         state_store=state_store(db.library_engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
+        redirect_uri=f"{settings.public_url}{REDIRECT_PATH}" if settings.public_url else None,
         # The authorize page lives beside the Web API (slack.com, GovSlack, or a test's fake).
         authorization_url=settings.slack_api_url.removesuffix("api/") + "oauth/v2/authorize",
         callback_options=CallbackOptions(success=installed, failure=lambda args: args.default.failure(args)),
@@ -421,6 +422,42 @@ def build_web_app(runtime: Runtime) -> SlackWebApp:
         signing_secret=settings.slack_signing_secret,
         max_body_bytes=settings.max_body_bytes,
         health=health,
+        admin=build_admin(runtime) if settings.admin_sign_in else None,
+    )
+
+
+def build_admin(runtime: Runtime) -> WSGIApp:
+    """The dashboard under /admin: Sign in with Slack against SLACK_API_URL's authorize page (as
+    the OAuth install's), its sessions, and its pages over the services."""
+    from bot.admin import AdminApp
+    from bot.services.dashboard import Dashboard
+    from bot.services.sign_in import AdminAccess
+
+    settings = runtime.settings
+    access = AdminAccess(
+        db=runtime.db,
+        clock=runtime.clock,
+        clients=runtime.clients,
+        api=runtime.clients.app_client(),  # openid.connect.*: no bot token; through the budget gate
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        authorize_base=settings.slack_api_url.removesuffix("api/") + "openid/connect/authorize",
+        quiz_admins=settings.quiz_admins,
+        single_workspace=not settings.multi_workspace,
+    )
+    dashboard = Dashboard(
+        db=runtime.db,
+        bank=runtime.bank,
+        clock=runtime.clock,
+        schedules=runtime.schedules,
+        insights=runtime.insights,
+        feedback=runtime.feedback,
+    )
+    return AdminApp(
+        access=access,
+        dashboard=dashboard,
+        session_key=settings.admin_session_key,
+        public_url=settings.public_url,
     )
 
 

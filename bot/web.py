@@ -1,6 +1,7 @@
 """The WSGI front: `/slack/events` (signature checked, size capped, shape validated, then
-handed to Bolt) and `GET /healthz`. Bolt's own adapters answer 500 on some malformed
-bodies; here those get a 4xx before Bolt sees them."""
+handed to Bolt), `GET /healthz`, and `/admin` (the dashboard's own WSGI app, when sign-in is
+on). Bolt's own adapters answer 500 on some malformed bodies; here those get a 4xx before Bolt
+sees them."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 INSTALL_PATH = "/slack/install"  # multi-workspace mode: the "Add to Slack" page
 REDIRECT_PATH = "/slack/oauth_redirect"  # ... and where Slack sends the person back
+ADMIN_PATH = "/admin"  # the dashboard (bot.admin), mounted when sign-in is on
 HEALTH_CACHE_S = 1.0
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
+WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 _REASONS = {
     200: "OK",
@@ -167,11 +170,20 @@ class Health:
 class SlackWebApp:
     """A WSGI application serving one Bolt app: a translator plus the checks Bolt lacks."""
 
-    def __init__(self, *, bolt: App, signing_secret: str, max_body_bytes: int, health: Health) -> None:
+    def __init__(
+        self,
+        *,
+        bolt: App,
+        signing_secret: str,
+        max_body_bytes: int,
+        health: Health,
+        admin: WSGIApp | None = None,
+    ) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.max_body = max_body_bytes
         self.health = health
+        self.admin = admin
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         # Every log line of the request carries its id (team, channel, user: bot.app's middleware).
@@ -190,6 +202,16 @@ class SlackWebApp:
                 if method != "POST":
                     return self._json(start_response, 405, {"error": "use POST"})
                 return self._slack(environ, start_response)
+            if path == ADMIN_PATH or path.startswith(ADMIN_PATH + "/"):
+                if self.admin is None:
+                    return self._json(
+                        start_response,
+                        404,
+                        {
+                            "error": "the dashboard is off: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and ADMIN_SESSION_KEY"
+                        },
+                    )
+                return self.admin(environ, start_response)
             flow = self.bolt.oauth_flow
             if flow is not None and path in (INSTALL_PATH, REDIRECT_PATH):
                 if method not in ("GET", "HEAD"):

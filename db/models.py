@@ -364,6 +364,50 @@ class QuestionReport(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
+class AdminSession(Base):
+    """A signed-in dashboard session (SPEC §13), kept here so any replica serves it. The id is
+    the SHA-256 of the cookie's random token: a copy of this table signs no one in."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # idle expiry counts from here
+    admin_checked_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime()
+    )  # users.info asked again after 10 min
+
+
+class AdminSignIn(Base):
+    """A Sign in with Slack under way: its `state` (hashed), the browser it was started in (the
+    hash of a cookie set then), and the `nonce` the id_token must carry. Used once, then deleted."""
+
+    __tablename__ = "admin_sign_ins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class AdminAudit(Base):
+    """One change made from the dashboard: who (erased by `forget`, the row stays), what, when."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (Index("ix_admin_audit_team", "team_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    action: Mapped[str] = mapped_column(String(64))  # report.resolve | schedule.set | schedule.remove
+    target: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class SlackBudget(Base):
     """One Slack rate budget (a Web API method in a workspace), shared by every replica: the
     times of the calls granted in the last window (database time, epoch seconds) and, after a

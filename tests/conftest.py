@@ -11,12 +11,21 @@ import pytest
 from bot.logging_setup import RedactSecrets
 from tests.support.databases import DatabaseFactory
 from tests.support.fake_slack import FakeSlack
-from tests.support.installs import TOKEN_KEY
+from tests.support.installs import SESSION_KEY, TOKEN_KEY
 from tests.support.servers import BOT_TOKEN, SERVE_LOGS, InProcessApp, app_env
 from tests.support.slack_requests import SIGNING_SECRET, SlackSender
 
 # The fake's workspace tokens all carry these markers; TOKEN_KEY encrypts them at rest.
-SECRETS = (BOT_TOKEN, SIGNING_SECRET, TOKEN_KEY, "faketokenvalue", "fakerefresh", "fake-client-secret")
+SECRETS = (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TOKEN_KEY,
+    SESSION_KEY,
+    "faketokenvalue",
+    "fakerefresh",
+    "fake-client-secret",
+    "fakeusertoken",  # the fake's Sign in with Slack user tokens (never stored, never logged)
+)
 
 
 class SecretWatch(logging.Handler):
@@ -42,7 +51,9 @@ def no_secret_in_any_log() -> Iterator[None]:
     a `leader-quiz serve` process the tests started."""
     watch = SecretWatch()
     # The watch sees what `serve` would print: records pass the app's own redaction first.
-    watch.addFilter(RedactSecrets([BOT_TOKEN, SIGNING_SECRET, TOKEN_KEY, FakeSlack().client_secret]))
+    watch.addFilter(
+        RedactSecrets([BOT_TOKEN, SIGNING_SECRET, TOKEN_KEY, SESSION_KEY, FakeSlack().client_secret])
+    )
     root = logging.getLogger()
     previous = root.level
     root.addHandler(watch)

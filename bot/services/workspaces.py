@@ -13,6 +13,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.clock import Clock
 from bot.slack.installed import WorkspaceTokens
 from db.engine import Database
+from db.queries import admin as admin_queries
 from db.queries import workspaces as queries
 
 if TYPE_CHECKING:  # slack_sdk's SQLAlchemy store is imported only in multi-workspace mode
@@ -68,9 +69,10 @@ class Workspaces:
                 org_install=org_install,
                 now=self.clock.now(),
             )
+            admin_queries.end_team_sessions(session=session, team_ids=teams)  # dashboard sessions end
         self.tokens.forget(teams)
         logger.info(
-            "uninstalled from %s: tokens removed, schedules paused",
+            "uninstalled from %s: tokens removed, schedules paused, dashboard sessions ended",
             ", ".join(teams) or "an unknown workspace",
         )
         return teams

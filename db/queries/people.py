@@ -8,6 +8,8 @@ Where the person is named:
   memberships);
 - `question_reports.resolved_by`: they resolved someone else's report (the report stays, the
   name goes);
+- `admin_audit.actor_id`: they changed something from the dashboard (the record of the change
+  stays, the name goes); their dashboard sessions have a `user_id` and go with the rest;
 - `slack_installations.user_id`: they installed the app (the installation stays, or the
   workspace would stop working; their id and any user token on it go).
 """
@@ -31,7 +33,8 @@ INSTALLER_COLUMNS = {
     "user_scopes": None,
 }
 SECRET_COLUMNS = frozenset({"bot_token", "bot_refresh_token", "user_token", "user_refresh_token"})
-NAMING_COLUMNS = {"question_reports": "resolved_by"}  # table -> column naming a person who acted
+# table -> column naming a person who acted
+NAMING_COLUMNS = {"question_reports": "resolved_by", "admin_audit": "actor_id"}
 
 
 @dataclass

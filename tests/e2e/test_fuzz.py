@@ -14,8 +14,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.admin import SESSION_COOKIE, csrf_of, sign_in, sign_in_env
 from tests.support.fake_slack import FakeSlack
-from tests.support.servers import BOT_TOKEN, InProcessApp
+from tests.support.servers import BOT_TOKEN, InProcessApp, app_env
 from tests.support.slack_requests import SlackSender
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
@@ -207,3 +208,90 @@ def assert_healthy(
     assert not [
         c for c in api_calls if isinstance(c.response, dict) and c.response.get("error") == "not_authed"
     ]
+
+
+ADMIN_PATHS = [
+    "",
+    "/",
+    "/learning",
+    "/questions",
+    "/reports",
+    "/reports/resolve",
+    "/schedules",
+    "/schedules/remove",
+    "/changes",
+    "/signin",
+    "/callback",
+    "/static/admin.css",
+    "/nope",
+    "/../slack/events",
+]
+
+
+def test_fuzz_admin_routes(
+    fake_slack: FakeSlack, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dashboard's routes, signed in or not, with arbitrary methods, paths, queries, forms
+    and cookies: never a 5xx, nothing logged as an error, and nothing changed by a form without
+    its session's CSRF token."""
+    caplog.set_level(logging.WARNING)
+    env = {**app_env(api_url=fake_slack.api_url, database_url=database_url), **sign_in_env(fake_slack)}
+    app = InProcessApp.from_env(env)
+    try:
+        browser, back = sign_in(fake_slack, app, user="UADMIN", team="T0001")
+        assert back.status_code == 303
+        cookie = browser.cookies.get(SESSION_COOKIE)
+        token = csrf_of(browser.get(f"{app.base_url}/admin/schedules", timeout=10).text)
+        channels_with_token: set[str] = set()
+        texts = st.text(max_size=40)
+
+        @FUZZ
+        @given(
+            method=st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
+            path=st.one_of(
+                st.sampled_from(ADMIN_PATHS),
+                st.text(alphabet=st.characters(codec="ascii", min_codepoint=33), max_size=30).map(
+                    lambda p: "/" + p
+                ),
+            ),
+            query=st.dictionaries(
+                st.sampled_from(["channel", "notice", "state", "code", "error", "x"]), texts, max_size=3
+            ),
+            form=st.dictionaries(
+                st.sampled_from(["report", "channel", "time", "zone", "days", "y"]), texts, max_size=5
+            ),
+            csrf=st.sampled_from(["valid", "none", "forged"]),
+            session=st.sampled_from(["valid", "none", "forged", "unsigned"]),
+        )
+        def run(method: str, path: str, query: dict, form: dict, csrf: str, session: str) -> None:
+            if csrf == "valid":
+                form["csrf"] = token
+                if method == "POST" and session == "valid" and path.rstrip("/") == "/schedules":
+                    channels_with_token.add(form.get("channel", "").strip().lstrip("#").upper())
+            elif csrf == "forged":
+                form["csrf"] = "A" * 43
+            cookies = {
+                "valid": {SESSION_COOKIE: cookie},
+                "none": {},
+                "forged": {SESSION_COOKIE: "x" * 43 + "." + "y" * 43},
+                "unsigned": {SESSION_COOKIE: (cookie or "").rpartition(".")[0]},
+            }[session]
+            response = requests.request(
+                method,
+                f"{app.base_url}/admin{path}",
+                params=query,
+                data=form if method == "POST" else None,
+                cookies=cookies,
+                allow_redirects=False,
+                timeout=10,
+            )
+            check(response)
+
+        run()
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        assert errors == [], [r.getMessage() for r in errors[:5]]
+        stored = {s.channel_id for s in app.runtime.schedules.list()}
+        assert stored <= channels_with_token, "a schedule was set by a form without its CSRF token"
+        assert requests.get(f"{app.base_url}/healthz", timeout=5).json()["status"] == "ok"
+    finally:
+        app.stop()

@@ -18,7 +18,9 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.slack.scopes import METHOD_SCOPES, required_scopes
+from tests.support.admin import sign_in_env
 from tests.support.databases import backend
+from tests.support.fake_slack import FakeSlack
 from tests.support.servers import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,14 +81,23 @@ def test_installed_copy_is_used_and_has_its_data(installed: Path, tmp_path: Path
     assert "database at revision" in upgraded.stdout
 
 
-def test_installed_serve_becomes_healthy(installed: Path, tmp_path: Path, env: dict[str, str]) -> None:
+def test_installed_serve_becomes_healthy(
+    installed: Path, tmp_path: Path, env: dict[str, str], fake_slack: FakeSlack
+) -> None:
     process = ServeProcess(
-        env, tmp_path / "serve.log", command=[str(installed / "bin" / "leader-quiz"), "serve"], cwd=tmp_path
+        {**env, **sign_in_env(fake_slack)},
+        tmp_path / "serve.log",
+        command=[str(installed / "bin" / "leader-quiz"), "serve"],
+        cwd=tmp_path,
     )
     try:
         health = process.wait_healthy()
         assert health["database"] == "ok"
         assert requests.get(f"{process.base_url}/nope", timeout=5).status_code == 404
+        # The dashboard's templates and stylesheet are in the installed package.
+        assert "Sign in with Slack" in requests.get(f"{process.base_url}/admin/signin", timeout=5).text
+        assert requests.get(f"{process.base_url}/admin/static/admin.css", timeout=5).status_code == 200
+        assert "dashboard at /admin" in process.log()
     finally:
         process.stop()
 
@@ -219,7 +230,10 @@ def test_distribution_manifest_is_the_multi_workspace_app() -> None:
     settings = shared["settings"]
     assert settings["socket_mode_enabled"] is False
     assert isinstance(settings["token_rotation_enabled"], bool) and settings["org_deploy_enabled"] is True
-    assert all(url.endswith("/slack/oauth_redirect") for url in shared["oauth_config"]["redirect_urls"])
+    assert {url.rsplit(".com", 1)[1] for url in shared["oauth_config"]["redirect_urls"]} == {
+        "/slack/oauth_redirect",
+        "/admin/callback",
+    }
     assert {"app_uninstalled", "tokens_revoked"} <= set(settings["event_subscriptions"]["bot_events"])
     assert shared["features"]["slash_commands"] == single["features"]["slash_commands"]
 
@@ -234,3 +248,14 @@ def test_compose_runs_two_replicas_on_postgres() -> None:
         assert url.startswith("postgresql+psycopg://") and "@db:5432/" in url
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["db"]["image"].startswith("postgres:15")
+
+
+def test_manifests_let_admins_sign_in_to_the_dashboard() -> None:
+    """Sign in with Slack needs the dashboard's redirect URL and the openid user scopes the app
+    asks for (bot.services.sign_in.SCOPES) in both manifests."""
+    from bot.services.sign_in import SCOPES
+
+    for name in ("manifest.yaml", "manifest.distributed.yaml"):
+        oauth = yaml.safe_load((ROOT / name).read_text())["oauth_config"]
+        assert set(SCOPES.split()) <= set(oauth["scopes"]["user"]), name
+        assert any(url.endswith("/admin/callback") for url in oauth["redirect_urls"]), name

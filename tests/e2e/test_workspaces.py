@@ -85,8 +85,25 @@ def test_serve_mode_and_half_configured_settings(fake_slack: FakeSlack, database
         assert named in str(error.value) and "\n" not in str(error.value)
     with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEY is not usable"):
         load_settings({**env, "TOKEN_ENCRYPTION_KEY": "not-a-fernet-key"})
-    with pytest.raises(ConfigError, match="not both"):
-        load_settings({**env, "SLACK_BOT_TOKEN": "xoxb-1-2"})
+    # Beside a bot token the OAuth credentials turn on the dashboard's sign-in only (SPEC §13).
+    signing_in = load_settings({**env, "SLACK_BOT_TOKEN": "xoxb-1-2"})
+    assert not signing_in.multi_workspace and signing_in.admin_sign_in
+    assert (
+        signing_in.mode_line().startswith("single-workspace mode")
+        and "sign-in only" in signing_in.mode_line()
+    )
+    for missing in ("ADMIN_SESSION_KEY", "SLACK_CLIENT_SECRET"):
+        broken = {k: v for k, v in env.items() if k != missing}
+        with pytest.raises(ConfigError) as error:
+            load_settings({**broken, "SLACK_BOT_TOKEN": "xoxb-1-2"})
+        assert str(error.value).startswith(missing) and "\n" not in str(error.value)
+    with pytest.raises(ConfigError, match=r"^ADMIN_SESSION_KEY"):
+        load_settings({k: v for k, v in env.items() if k != "ADMIN_SESSION_KEY"})
+    with pytest.raises(ConfigError, match=r"^PUBLIC_URL"):
+        load_settings({**env, "PUBLIC_URL": "quiz.example.com"})
+    assert load_settings({**env, "PUBLIC_URL": "https://quiz.example.com/"}).public_url == (
+        "https://quiz.example.com"
+    )
 
 
 def test_two_workspaces_install_and_each_post_uses_its_own_token(

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import hmac
 import json
 import math
 import socket
@@ -146,6 +148,27 @@ class _Install:
     rotation: bool
     installer: str
     expires_in: int
+
+
+@dataclass
+class _SignIn:
+    """A person about to sign in with Slack (OpenID Connect) on the authorize page."""
+
+    user_id: str
+    team_id: str
+    name: str
+    email: str
+
+
+@dataclass
+class _Code:
+    """An OpenID Connect code the authorize page gave: single use, valid 10 minutes."""
+
+    person: _SignIn
+    client_id: str
+    redirect_uri: str
+    nonce: str | None
+    issued_at: float
 
 
 @dataclass
@@ -315,6 +338,16 @@ class FakeSlack:
         self._tokens: dict[str, _Token] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> the access token it renews
         self._issued = 0
+        # Sign in with Slack (OpenID Connect): the people the authorize page will sign in, in
+        # order; the app's registered redirect URLs (none registered: every sign-in refused, as
+        # Slack refuses a redirect_uri the app's settings do not list); codes and user tokens.
+        self.sign_in_redirects: set[str] = set()
+        self._sign_ins: list[_SignIn] = []
+        self._oidc_codes: dict[str, _Code] = {}
+        self._user_tokens: dict[str, _SignIn] = {}
+        self._id_token_key = b"fake-slack-id-token-signing-key"
+        self.user_teams: dict[str, str] = {}  # user -> home workspace (users.info; sign-ins add theirs)
+        self.forged_nonce: str | None = None  # set: id_tokens carry this nonce (an attacker's replay)
         self.workspace_delays = {}
         self.ratelimited_workspaces = {}
         self._lock = threading.RLock()
@@ -532,6 +565,17 @@ class FakeSlack:
         with self._lock:
             self._installs.append(_Install(team_id, enterprise_id, org, rotation, installer, expires_in))
 
+    def prepare_sign_in(self, user_id: str, team_id: str, *, name: str = "", email: str = "") -> None:
+        """The next visit to the OpenID Connect authorize page signs this person in (as if they
+        were signed in to Slack and clicked "Allow")."""
+        with self._lock:
+            self.user_teams.setdefault(user_id, team_id)
+            self._sign_ins.append(
+                _SignIn(
+                    user_id, team_id, name or f"Person {user_id}", email or f"{user_id.lower()}@example.com"
+                )
+            )
+
     def tokens(self, *, team_id: str | None = None, enterprise_id: str | None = None) -> list[str]:
         """Tokens issued for a workspace (or organisation), oldest first."""
         with self._lock:
@@ -648,8 +692,9 @@ class FakeSlack:
                     status, body = 429, {"ok": False, "error": "ratelimited"}
                     extra_headers["Retry-After"] = str(retry_after)
                     self.throttled.append(call)
-            if not reset and body is None and path == "/oauth/v2/authorize":
-                status, body, location = self._authorize_page(params)
+            if not reset and body is None and path in ("/oauth/v2/authorize", "/openid/connect/authorize"):
+                page = self._authorize_page if path == "/oauth/v2/authorize" else self._oidc_authorize_page
+                status, body, location = page(params)
                 if location:
                     extra_headers["Location"] = location
             if not reset and body is None:
@@ -734,8 +779,17 @@ class FakeSlack:
             return {"ok": False, "error": "unknown_path", "path": path}
         if method == "oauth.v2.access":
             return self._oauth_v2_access(params, headers)
+        if method == "openid.connect.token":
+            return self._oidc_token(params, headers)
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         token = auth.removeprefix("Bearer ")
+        if method == "openid.connect.userInfo":
+            return self._oidc_user_info(token or str(params.get("token", "")))
+        if method == "users.info" and self._tokens and self._tokens.get(token) is not None:
+            # A workspace's bot token sees that workspace's people only.
+            home = self.user_teams.get(str(params.get("user", "")))
+            if home is not None and home != self._tokens[token].team_id:
+                return {"ok": False, "error": "user_not_found"}
         if not (auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxe.xoxb-")):
             return {"ok": False, "error": "not_authed"}
         if self._tokens:  # OAuth mode: only tokens this fake issued, unexpired and not revoked
@@ -751,7 +805,9 @@ class FakeSlack:
 
     def _scopes_of(self, method: str, headers: dict[str, str]) -> tuple[str, ...] | None:
         """The scopes Slack names in `x-oauth-scopes`: those of the token, if the fake accepts it."""
-        if method in ("response_url", "oauth.v2.access") or method.startswith("http:"):
+        if method in ("response_url", "oauth.v2.access", "openid.connect.token") or method.startswith(
+            "http:"
+        ):
             return None
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         token = auth.removeprefix("Bearer ")
@@ -780,6 +836,93 @@ class FakeSlack:
         self._codes[code] = install
         redirect = self.redirect_url or ""
         return 302, "", f"{redirect}?code={quote(code)}&state={quote(str(params.get('state', '')))}"
+
+    def _oidc_authorize_page(self, params: dict[str, Any]) -> tuple[int, Any, str | None]:
+        """Sign in with Slack's authorize page, "Allow" clicked at once: checks what Slack checks
+        (response type, client id, the openid scope, a registered redirect URI), then redirects
+        there with a single-use code and the state the app gave."""
+        if params.get("response_type") != "code":
+            return 400, "response_type must be code", None
+        if params.get("client_id") != self.client_id:
+            return 400, "unknown client_id", None
+        if "openid" not in str(params.get("scope", "")).split():
+            return 400, "the openid scope is required", None
+        redirect = str(params.get("redirect_uri", ""))
+        if redirect not in self.sign_in_redirects:
+            return 400, "redirect_uri did not match any configured URIs", None
+        if not self._sign_ins:
+            return 400, "no sign-in prepared", None
+        person = self._sign_ins.pop(0)
+        code = f"oidc-code-{len(self._oidc_codes) + 1}-{person.user_id}"
+        nonce = params.get("nonce")
+        self._oidc_codes[code] = _Code(
+            person, self.client_id, redirect, str(nonce) if nonce else None, time.time()
+        )
+        state = quote(str(params.get("state", "")))
+        return 302, "", f"{redirect}?code={quote(code)}&state={state}"
+
+    def _client_credentials(self, params: dict[str, Any], headers: dict[str, str]) -> bool:
+        """The client id and secret, as HTTP Basic auth (slack_sdk's way) or as form fields."""
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        basic = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth.startswith("Basic ") else ""
+        client_id, _, client_secret = basic.partition(":")
+        client_id = client_id or str(params.get("client_id", ""))
+        client_secret = client_secret or str(params.get("client_secret", ""))
+        return client_id == self.client_id and client_secret == self.client_secret
+
+    def _id_token(self, claims: dict[str, Any]) -> str:
+        """A JWT (HS256 with the fake's own key: the app takes identity from userInfo)."""
+
+        def part(data: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+        signing_input = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}"
+        mac = hmac.new(self._id_token_key, signing_input.encode(), hashlib.sha256).digest()
+        return f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+    def _oidc_token(self, params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        if not self._client_credentials(params, headers):
+            return {"ok": False, "error": "invalid_client_id"}
+        grant = self._oidc_codes.pop(str(params.get("code", "")), None)  # single use, even when refused
+        if grant is None or time.time() - grant.issued_at > 600:
+            return {"ok": False, "error": "invalid_code"}
+        if params.get("redirect_uri") != grant.redirect_uri:
+            return {"ok": False, "error": "bad_redirect_uri"}
+        person = grant.person
+        self._issued += 1
+        token = f"xoxp-{person.team_id}-{person.user_id}-{self._issued}-fakeusertoken"
+        self._user_tokens[token] = person
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": "https://slack.com",
+            "sub": person.user_id,
+            "aud": self.client_id,
+            "exp": now + 3600,
+            "iat": now,
+            "auth_time": now,
+            "https://slack.com/user_id": person.user_id,
+            "https://slack.com/team_id": person.team_id,
+            "name": person.name,
+            "email": person.email,
+        }
+        if grant.nonce is not None:
+            claims["nonce"] = grant.nonce if self.forged_nonce is None else self.forged_nonce
+        return {"ok": True, "access_token": token, "token_type": "Bearer", "id_token": self._id_token(claims)}
+
+    def _oidc_user_info(self, token: str) -> dict[str, Any]:
+        person = self._user_tokens.get(token)
+        if person is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {
+            "ok": True,
+            "sub": person.user_id,
+            "https://slack.com/user_id": person.user_id,
+            "https://slack.com/team_id": person.team_id,
+            "name": person.name,
+            "email": person.email,
+            "email_verified": True,
+            "https://slack.com/team_name": f"Team {person.team_id}",
+        }
 
     def _issue(self, install: _Install, scopes: tuple[str, ...] | None = None) -> tuple[str, str | None]:
         self._issued += 1
@@ -1029,7 +1172,7 @@ class FakeSlack:
             "ok": True,
             "user": {
                 "id": user,
-                "team_id": self.team_id,
+                "team_id": self.user_teams.get(user, self.team_id),
                 "name": user.lower(),
                 "real_name": user,
                 "deleted": False,

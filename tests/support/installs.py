@@ -13,6 +13,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SIGNING_SECRET
 
 TOKEN_KEY = "SIs7LsXCXYtVbVMwcXsrE5ll4BSzVR4mYxEuZ9ryEIU="  # a Fernet key for tests only
+SESSION_KEY = "test-admin-session-key-0123456789abcdef"  # signs dashboard sessions in tests
 
 
 def multi_env(*, fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
@@ -20,6 +21,7 @@ def multi_env(*, fake: FakeSlack, database_url: str, **extra: str) -> dict[str, 
         "SLACK_CLIENT_ID": fake.client_id,
         "SLACK_CLIENT_SECRET": fake.client_secret,
         "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
+        "ADMIN_SESSION_KEY": SESSION_KEY,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
         "DATABASE_URL": database_url,

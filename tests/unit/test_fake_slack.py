@@ -281,6 +281,67 @@ def test_channels_can_be_left_archived_or_gone(fake: FakeSlack) -> None:
     assert web.conversations_info(channel="COTHER")["channel"]["is_member"] is True
 
 
+def test_sign_in_with_slack_is_as_strict_as_slack(fake: FakeSlack) -> None:
+    """OpenID Connect on the fake: a registered redirect URI, the openid scope and the client id
+    on the authorize page; the client secret, a single-use code and the same redirect URI at
+    openid.connect.token; userInfo only with the user token it issued."""
+    import requests
+
+    from bot.services.sign_in import id_token_claims
+
+    authorize = fake.api_url.removesuffix("api/") + "openid/connect/authorize"
+    redirect = "http://127.0.0.1:9/admin/callback"
+    query = {
+        "response_type": "code",
+        "scope": "openid profile",
+        "client_id": fake.client_id,
+        "state": "s1",
+        "nonce": "n1",
+        "redirect_uri": redirect,
+    }
+    fake.prepare_sign_in("UADMIN", "T0001")
+    assert (
+        requests.get(authorize, params=query, allow_redirects=False, timeout=5).status_code == 400
+    )  # unregistered
+    fake.sign_in_redirects.add(redirect)
+    for key, bad in (("scope", "profile"), ("client_id", "nope"), ("response_type", "token")):
+        assert (
+            requests.get(authorize, params={**query, key: bad}, allow_redirects=False, timeout=5).status_code
+            == 400
+        )
+    allowed = requests.get(authorize, params=query, allow_redirects=False, timeout=5)
+    assert allowed.status_code == 302 and allowed.headers["Location"].startswith(redirect + "?code=")
+    code = allowed.headers["Location"].split("code=")[1].split("&")[0]
+    assert allowed.headers["Location"].endswith("&state=s1")
+    web = WebClient(base_url=fake.api_url, retry_handlers=[])
+    with pytest.raises(SlackApiError, match="invalid_client_id"):
+        web.openid_connect_token(
+            client_id=fake.client_id, client_secret="wrong", code=code, redirect_uri=redirect
+        )
+    # That refused attempt did not spend the code (bad credentials never reach it) ...
+    with pytest.raises(SlackApiError, match="bad_redirect_uri"):
+        web.openid_connect_token(
+            client_id=fake.client_id, client_secret=fake.client_secret, code=code, redirect_uri=redirect + "x"
+        )
+    # ... but any exchange with the client's own credentials does: codes are single use.
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        web.openid_connect_token(
+            client_id=fake.client_id, client_secret=fake.client_secret, code=code, redirect_uri=redirect
+        )
+    fake.prepare_sign_in("UADMIN", "T0001")
+    code = requests.get(authorize, params=query, allow_redirects=False, timeout=5).headers["Location"]
+    code = code.split("code=")[1].split("&")[0]
+    tokens = web.openid_connect_token(
+        client_id=fake.client_id, client_secret=fake.client_secret, code=code, redirect_uri=redirect
+    )
+    claims = id_token_claims(tokens["id_token"])
+    assert claims["nonce"] == "n1" and claims["aud"] == fake.client_id and claims["sub"] == "UADMIN"
+    info = web.openid_connect_userInfo(token=tokens["access_token"])
+    assert info["https://slack.com/user_id"] == "UADMIN" and info["https://slack.com/team_id"] == "T0001"
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        web.openid_connect_userInfo(token="xoxb-a-bot-token")
+
+
 # -- Slack's limits ---------------------------------------------------------------------------
 def test_a_method_over_its_floor_gets_429_with_retry_after_until_the_window_moves(fake: FakeSlack) -> None:
     fake.set_limit("chat.update", 3)

@@ -1,0 +1,248 @@
+"""What the admin dashboard shows and changes, for one workspace at a time: reads for its
+pages (overview, learning, questions, reports, schedules, changes), and the changes made
+from it, each written with its audit row in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain import dashboard as rules
+from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overview, QuestionRow
+from bot.domain.feedback import OpenReport
+from bot.domain.reports import ChannelStatus
+from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.services.feedback import Feedback
+from bot.services.insights import InsightsService
+from bot.services.schedules import Schedules
+from bot.services.status import read_status
+from content import Bank
+from db.engine import Database
+from db.models import AdminAudit
+from db.queries import admin as admin_queries
+from db.queries import dashboard as queries
+from db.queries import reports as report_queries
+from db.queries import schedules as schedule_queries
+from db.queries.insights import channel_people
+from db.queries.stats import leaderboard
+
+QUIZ_DAYS = 30  # quiz days on the overview's charts
+WEEKS = 12  # weeks on the activity and learning charts
+
+
+@dataclass(frozen=True)
+class Change:
+    """A row of the audit log, as the changes page lists it."""
+
+    at: dt.datetime
+    actor_id: str | None
+    action: str
+    target: str
+    detail: str
+
+
+class Dashboard:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bank: Bank,
+        clock: Clock,
+        schedules: Schedules,
+        insights: InsightsService,
+        feedback: Feedback,
+    ) -> None:
+        self.db = db
+        self.bank = bank
+        self.clock = clock
+        self.schedules = schedules
+        self.insights = insights
+        self.feedback = feedback
+
+    # -- reads -----------------------------------------------------------------------------
+    def channels(self, *, team_id: str) -> list[str]:
+        with self.db.reading() as session:
+            return queries.quiz_channels(session=session, team_id=team_id)
+
+    def _weeks(self, *, team_id: str, channel_id: str) -> list[dt.date]:
+        """The Mondays of the last WEEKS weeks, this one last, in the channel's zone."""
+        this_week = rules.week_start(self.schedules.today(team_id=team_id, channel_id=channel_id))
+        return [this_week - dt.timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+
+    def overview(self, *, team_id: str, channel_id: str) -> Overview:
+        today = self.schedules.today(team_id=team_id, channel_id=channel_id)
+        weeks = self._weeks(team_id=team_id, channel_id=channel_id)
+        since = min(weeks[0], today - dt.timedelta(days=29))
+        with self.db.reading() as session:
+            days = queries.answers_per_day(
+                session=session, team_id=team_id, channel_id=channel_id, days=QUIZ_DAYS
+            )
+            answered = queries.answer_days(
+                session=session, team_id=team_id, channel_id=channel_id, since=since
+            )
+            board = leaderboard(session=session, team_id=team_id, channel_id=channel_id)
+        return Overview(
+            channel_id=channel_id,
+            days=[DayPoint(d.quiz_day, d.answered, d.correct) for d in days],
+            active_weeks=rules.active_by_week(answered, weeks),
+            streaks=rules.streak_buckets(row.current_streak for row in board),
+            people=len(board),
+            active_7=len({user for day, user in answered if day > today - dt.timedelta(days=7)}),
+            active_30=len({user for day, user in answered if day > today - dt.timedelta(days=30)}),
+        )
+
+    def learning(self, *, team_id: str, channel_id: str) -> Learning:
+        """ "Remembered now" per lesson at the end of each week (the current week: now), from the
+        channel's people's review history replayed through FSRS; the last point is what
+        `insights` shows now."""
+        now = self.clock.now()
+        zone = ZoneInfo(self.schedules.zone(team_id=team_id, channel_id=channel_id))
+        weeks = self._weeks(team_id=team_id, channel_id=channel_id)
+        instants = [
+            min(now, dt.datetime.combine(week + dt.timedelta(days=7), dt.time(0), tzinfo=zone))
+            for week in weeks
+        ]
+        with self.db.reading() as session:
+            people = channel_people(session=session, team_id=team_id, channel_id=channel_id)
+            events = queries.review_history(session=session, team_id=team_id, user_ids=people)
+        by_card: dict[int, list[tuple[dt.datetime, bool]]] = defaultdict(list)
+        question_of: dict[int, str] = {}
+        for event in events:
+            by_card[event.card_id].append((event.reviewed_at, event.rating != 1))  # fsrs: 1 Again, 3 Good
+            question_of[event.card_id] = event.question_id
+        per_lesson: dict[str, list[list[int]]] = {}
+        for card_id, reviews in by_card.items():
+            question = self.bank.question(question_of[card_id])
+            if question is None:
+                continue
+            points = per_lesson.setdefault(question.lesson_id, [[0, 0] for _ in weeks])
+            for point, remembered in zip(points, rules.remembered_at(reviews, instants), strict=True):
+                if remembered is not None:
+                    point[0] += int(remembered)
+                    point[1] += 1
+        lessons = [
+            LessonSeries(lesson=lesson.title, points=[(r, n) for r, n in per_lesson[lesson.id]])
+            for lesson in self.bank.lessons
+            if lesson.id in per_lesson
+        ]
+        return Learning(channel_id=channel_id, weeks=weeks, lessons=lessons)
+
+    def questions(self, *, team_id: str, channel_id: str) -> list[QuestionRow]:
+        """Every question asked in the channel, hardest first, with its flags."""
+        summary = self.insights.between(
+            team_id=team_id, channel_id=channel_id, period="all", start=None, end=None
+        )
+        with self.db.reading() as session:
+            answers = queries.channel_answers(session=session, team_id=team_id, channel_id=channel_id)
+        keys = {}
+        for insight in summary.questions:
+            question = self.bank.question(insight.question_id)
+            if question is not None:
+                keys[insight.question_id] = question.correct_index
+        checks = rules.key_checks(answers, keys)
+        rows = []
+        for insight in summary.questions:
+            question = self.bank.question(insight.question_id)
+            lesson = self.bank.lesson(question.lesson_id) if question else None
+            check = checks.get(insight.question_id, rules.KeyCheck(0, 0, None, 0))
+            bad_key_option = None
+            if question is not None and check.bad_key and check.distractor is not None:
+                bad_key_option = question.options[check.distractor].text
+            rows.append(
+                QuestionRow(
+                    question_id=insight.question_id,
+                    lesson=lesson.title if lesson else "",
+                    prompt=insight.prompt,
+                    answered=insight.answered,
+                    right=insight.first_right,
+                    top_wrong=insight.top_wrong_option,
+                    top_wrong_count=insight.top_wrong,
+                    key_check=check,
+                    bad_key_option=bad_key_option,
+                )
+            )
+        return rows
+
+    def open_reports(self, *, team_id: str) -> list[OpenReport]:
+        return self.feedback.open(team_id=team_id)
+
+    def schedules_of(self, *, team_id: str) -> list[ChannelStatus]:
+        return read_status(db=self.db, now=self.clock.now(), team_id=team_id).channels
+
+    def changes(self, *, team_id: str) -> list[Change]:
+        with self.db.reading() as session:
+            rows: list[AdminAudit] = admin_queries.recent_changes(session=session, team_id=team_id)
+            return [Change(r.at, r.actor_id, r.action, r.target, r.detail) for r in rows]
+
+    # -- changes (each with its audit row, in one transaction) ------------------------------
+    def resolve_report(self, *, team_id: str, report_id: int, actor_id: str) -> bool:
+        """Mark one of the workspace's open reports resolved; False if there is no such report."""
+        now = self.clock.now()
+        with self.db.writing() as session:
+            resolved = report_queries.resolve(
+                session=session, report_id=report_id, team_id=team_id, by=actor_id, now=now
+            )
+            if resolved:
+                admin_queries.record_change(
+                    session=session,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action="report.resolve",
+                    target=f"report {report_id}",
+                    detail="",
+                    now=now,
+                )
+        return resolved
+
+    def set_schedule(
+        self, *, team_id: str, channel_id: str, time_text: str, zone_text: str, days_text: str, actor_id: str
+    ) -> str:
+        """Create or replace a channel's schedule, validated as `/leader-quiz schedule` is; the
+        schedule as stored (`09:30 Europe/Berlin mon-fri`). Raises ScheduleError naming the bad part."""
+        spec = parse_schedule(time_text, zone_text, days_text)
+        now = self.clock.now()
+        with self.db.writing() as session:
+            schedule_queries.set_schedule(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                hour=spec.hour,
+                minute=spec.minute,
+                timezone=spec.timezone,
+                days=spec.days_text,
+                now=now,
+            )
+            admin_queries.record_change(
+                session=session,
+                team_id=team_id,
+                actor_id=actor_id,
+                action="schedule.set",
+                target=channel_id,
+                detail=spec.describe(),
+                now=now,
+            )
+        return spec.describe()
+
+    def remove_schedule(self, *, team_id: str, channel_id: str, actor_id: str) -> bool:
+        now = self.clock.now()
+        with self.db.writing() as session:
+            removed = schedule_queries.remove_schedule(
+                session=session, team_id=team_id, channel_id=channel_id
+            )
+            if removed:
+                admin_queries.record_change(
+                    session=session,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action="schedule.remove",
+                    target=channel_id,
+                    detail="daily questions off",
+                    now=now,
+                )
+        return removed
+
+
+__all__ = ["Change", "Count", "Dashboard", "ScheduleError"]
