@@ -535,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
             clicks_per_channel = [len(range(n, args.users, len(channels))) for n in range(len(channels))]
 
             def shows(count: int) -> str:
-                return f"{count:,} people answered" if count != 1 else "1 person answered"
+                return f"{count} people answered" if count != 1 else "1 person answered"
 
             def final_count_shown() -> bool:
                 return all(
