@@ -88,7 +88,7 @@ def build_gate(settings: Settings, db: Database) -> BudgetGate:
     """The budget gate every Web API call of this process passes (its budgets are shared with
     every replica through the database)."""
     limits = SlackLimits(dict(settings.slack_rate_limits), distributed=settings.multi_workspace)
-    return BudgetGate(db=db, limits=limits)
+    return BudgetGate(db=db, limits=limits, single_workspace=not settings.multi_workspace)
 
 
 def build_clients(settings: Settings, *, gate: BudgetGate, installs: Installs | None) -> SlackClients:

@@ -64,17 +64,27 @@ class BudgetGate:
         *,
         db: Database | None,
         limits: SlackLimits,
+        single_workspace: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.db = db
         self.limits = limits
+        # Single-workspace mode: every call is the one workspace's, whatever team id a request
+        # named, so every budget is kept under one key ("").
+        self.single_workspace = single_workspace
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = threading.Lock()
         self._budgets: dict[tuple[str, str], _Budget] = {}
         self._channel_next: dict[tuple[str, str], float] = {}
         self.throttled_calls: Counter[str] = Counter()  # 429s drawn, by method (for `status`)
+
+    def _key(self, team_id: str) -> str:
+        return "" if self.single_workspace else team_id
+
+    def same_budget(self, team_a: str, team_b: str) -> bool:
+        return self._key(team_a) == self._key(team_b)
 
     def _budget(self, team_id: str, method: str) -> _Budget:
         with self._lock:
@@ -86,6 +96,7 @@ class BudgetGate:
     # -- taking grants ---------------------------------------------------------------------
     def take(self, team_id: str, method: str, want: int = 1, *, channel: str | None = None) -> int:
         """Up to `want` grants, now, without waiting (0: come back after `wait_time`)."""
+        team_id = self._key(team_id)
         if channel is not None and method == "chat.postMessage":
             want = min(want, 1)
             if self._monotonic() < self._channel_next.get((team_id, channel), 0.0):
@@ -131,6 +142,7 @@ class BudgetGate:
 
     def wait_time(self, team_id: str, method: str, *, channel: str | None = None) -> float:
         """Seconds until a grant may be had (0: try now)."""
+        team_id = self._key(team_id)
         now = self._monotonic()
         wait = max(self._budget(team_id, method).not_before - now, 0.0)
         if channel is not None and method == "chat.postMessage":
@@ -150,6 +162,7 @@ class BudgetGate:
     # -- after Slack answered ----------------------------------------------------------------
     def throttled(self, team_id: str, method: str, retry_after: float) -> None:
         """Slack answered 429: pause this (workspace, method) for `retry_after`, everywhere."""
+        team_id = self._key(team_id)
         self.throttled_calls[method] += 1
         budget = self._budget(team_id, method)
         with budget.lock:

@@ -86,7 +86,12 @@ class GatedClient(WebClient):
         self.wait = wait
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
-        if _pregranted.get() == (self.budget_team, api_method):
+        granted_for = _pregranted.get()
+        if (
+            granted_for is not None
+            and granted_for[1] == api_method
+            and self.gate.same_budget(granted_for[0], self.budget_team)
+        ):
             _pregranted.set(None)  # the outbox's grant covers one call
         else:
             self.gate.acquire(self.budget_team, api_method, timeout=self.wait, channel=_channel_of(kwargs))

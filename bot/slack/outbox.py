@@ -177,6 +177,9 @@ class Outbox:
                     return earlier.future
                 if earlier is not None:
                     earlier._cancelled = True
+                    ready = self._ready.get((earlier.kind.priority, earlier.team_id, earlier.method))
+                    if ready and earlier in ready:  # (one waiting for its due time is skipped later)
+                        ready.remove(earlier)
                     self._drop(earlier, "superseded")
                 self._keyed[send.key] = send
             heapq.heappush(self._waiting, (send.due, next(self._seq), send))
@@ -221,7 +224,10 @@ class Outbox:
 
     def _choose(self, now: float) -> list[tuple[tuple[int, str, str | None], int]]:
         """Buckets to serve now, with how many sends each: by priority, then the workspace
-        with the fewest sends in flight (ties: served longest ago)."""
+        with the fewest sends in flight (ties: served longest ago). Every ready bucket gets a
+        worker before any gets a second, so a stream of verdicts (which draw no budget) never
+        starves the counts behind them of workers; budgets still go by priority, as the
+        buckets ask the gate in this order."""
         free = self._workers - self._busy
         if free <= 0:
             return []
@@ -231,14 +237,18 @@ class Outbox:
             if sends and (bucket[2] is None or self._blocked.get((bucket[1], bucket[2]), 0.0) <= now)
         ]
         buckets.sort(key=lambda b: (b[0], self._in_flight[b[1]], self._served.get(b[1], -1)))
-        chosen: list[tuple[tuple[int, str, str | None], int]] = []
-        for bucket in buckets:
+        wanted = dict.fromkeys(buckets, 0)
+        for bucket in buckets:  # one each, in order
             if free <= 0:
                 break
-            wanted = min(free, len(self._ready[bucket]))
-            chosen.append((bucket, wanted))
-            free -= wanted
-        return chosen
+            wanted[bucket], free = 1, free - 1
+        for bucket in buckets:  # then the rest, in order
+            if free <= 0:
+                break
+            more = min(free, len(self._ready[bucket]) - wanted[bucket])
+            wanted[bucket] += more
+            free -= more
+        return [(bucket, count) for bucket, count in wanted.items() if count]
 
     def _dispatch(self, bucket: tuple[int, str, str | None], wanted: int) -> None:
         """Take grants for up to `wanted` sends of one bucket (outside the lock: the gate may
@@ -256,6 +266,9 @@ class Outbox:
                     self._forget_key(send)
                     self._drop(send, "expired")
                     continue
+                # Being handed out: a newer send under its key now queues behind it instead
+                # of cancelling it (which would waste the grant it is about to get).
+                self._forget_key(send)
                 candidates.append(send)
             self._handing_out += len(candidates)
         granted: list[Send] = []
@@ -274,6 +287,7 @@ class Outbox:
             granted = candidates[: self.gate.take(team_id, method, len(candidates))]
         back = [send for send in candidates if send not in granted and all(send is not s for s, _ in later)]
         with self._cond:
+            back = [send for send in back if self._back_in_line(send)]
             if back:
                 sends = self._ready.setdefault(bucket, deque())
                 sends.extendleft(reversed(back))
@@ -282,17 +296,30 @@ class Outbox:
                     self.gate.wait_time(team_id, method), 0.05
                 )
             for send, delay in later:
-                self._requeue_later(send, delay)
+                if self._back_in_line(send):
+                    self._requeue_later(send, delay)
             self._handing_out -= len(candidates)
             granted = [send for send in granted if not send._cancelled]
-            for send in granted:
-                self._forget_key(send)
+            for _ in granted:
                 self._busy += 1
                 self._in_flight[team_id] += 1
                 self._turn += 1
                 self._served[team_id] = self._turn
         for send in granted:
             self._executor.submit(self._run, send)
+
+    def _back_in_line(self, send: Send) -> bool:
+        """A send that got no grant goes back in line under its key, unless a newer one took
+        the key meanwhile (then it is superseded). Called with the lock held."""
+        if send.key is None:
+            return True
+        if send.key in self._keyed:
+            if send.newest_wins:
+                self._drop(send, "superseded")
+                return False
+            return True  # both stay in line; the later one finds the work done (its claim)
+        self._keyed[send.key] = send
+        return True
 
     def _requeue_later(self, send: Send, delay: float) -> None:
         send.due = self._monotonic() + max(delay, 0.05)

@@ -195,3 +195,74 @@ def test_budgeted_sends_wait_for_their_budget_instead_of_going_out(gate: BudgetG
     assert all(not future.done() for future in futures[3:])
     assert [kind for kind, entry in outbox.backlog().items() if entry["queued"]] == ["count"]
     outbox.close(timeout=0)
+
+
+def test_a_stream_of_verdicts_does_not_starve_the_counts_behind_it(gate: BudgetGate) -> None:
+    """Verdicts (no budget, top priority) arriving faster than the workers clear them still
+    leave a worker for the count queued behind them."""
+    outbox = make(gate, workers=2)
+    stop = threading.Event()
+    counted = threading.Event()
+
+    def verdicts() -> None:
+        while not stop.is_set():
+            outbox.submit(Call(kind=REPLY, team_id="T1", what="verdict", call=lambda: time.sleep(0.01)))
+            time.sleep(0.002)
+
+    feeder = threading.Thread(target=verdicts)
+    feeder.start()
+    try:
+        time.sleep(0.2)
+        outbox.submit(Call(kind=COUNT, team_id="T1", what="count", key="count", call=counted.set))
+        assert counted.wait(3), "the count waited for the verdicts to stop"
+    finally:
+        stop.set()
+        feeder.join()
+        outbox.close(timeout=0)
+
+
+class SupersedingGate:
+    """A gate that, while it grants, sees a newer send arrive under the same key (a click
+    during the database round trip)."""
+
+    def __init__(self, gate: BudgetGate) -> None:
+        self.gate = gate
+        self.outbox: Outbox | None = None
+        self.ran: list[str] = []
+
+    def take(self, team_id: str, method: str, want: int = 1, *, channel: str | None = None) -> int:
+        if self.outbox is not None and not self.ran:
+            self.outbox.submit(
+                Call(
+                    kind=COUNT,
+                    team_id=team_id,
+                    what="newer",
+                    method=method,
+                    key="k",
+                    call=lambda: self.ran.append("newer"),
+                )
+            )
+        return self.gate.take(team_id, method, want, channel=channel)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.gate, name)
+
+
+def test_a_send_being_granted_is_not_superseded_so_its_grant_is_not_wasted(gate: BudgetGate) -> None:
+    superseding = SupersedingGate(gate)
+    outbox = Outbox(gate=superseding, workers=2)  # type: ignore[arg-type]
+    superseding.outbox = outbox
+    first = outbox.submit(
+        Call(
+            kind=COUNT,
+            team_id="T1",
+            what="first",
+            method="chat.update",
+            key="k",
+            call=lambda: superseding.ran.append("first"),
+        )
+    )
+    first.result(timeout=5)  # it ran with the grant it got, not dropped as superseded
+    assert outbox.drain(5)
+    outbox.close()
+    assert superseding.ran == ["first", "newer"]
