@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from typing import Any, Protocol
+from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,7 @@ from slack_sdk.web import SlackResponse
 
 from bot import metrics
 from bot.slack.budget import BudgetGate
+from bot.slack.keepalive import CONNECTIONS
 
 CLIENT_TIMEOUT_S = 10
 DIRECT_WAIT_S = 2.0  # how long a call outside the outbox (a modal, an admin check) waits for budget
@@ -81,6 +83,7 @@ class GatedClient(WebClient):
         timeout: int = CLIENT_TIMEOUT_S,
     ) -> None:
         super().__init__(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
+        self.connections = CONNECTIONS
         self.gate = gate
         self.budget_team = budget_team
         self.wait = wait
@@ -111,6 +114,19 @@ class GatedClient(WebClient):
             _granted.reset(granted)
         metrics.SLACK_CALLS.labels(method=api_method, result=metrics.slack_result(response.status_code)).inc()
         return response
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        """The request over a kept-alive connection (bot.slack.keepalive) rather than urllib's
+        one connection per call; through a proxy, slack_sdk's own way. Every status comes back
+        as it came (slack_sdk reads 429s and errors from this dict, as from urllib's)."""
+        if self.proxy:
+            return super()._perform_urllib_http_request_internal(url, req)
+        reply = self.connections.post(url, body=req.data or b"", headers=dict(req.header_items()))  # type: ignore[arg-type]
+        headers = {name.lower(): value for name, value in reply.headers.items()}
+        charset = "utf-8"
+        if "charset=" in headers.get("content-type", ""):
+            charset = headers["content-type"].split("charset=", 1)[1].split(";", 1)[0].strip() or charset
+        return {"status": reply.status, "headers": headers, "body": reply.body.decode(charset)}
 
     def _urllib_api_call(self, *, additional_headers: dict[str, str], **kwargs: Any) -> SlackResponse:  # type: ignore[override]
         # The mark goes on here, the last step before the request leaves: slack_sdk replaces a

@@ -230,6 +230,13 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # As Slack: HTTP/1.1, connections kept open between requests (every answer has its length).
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:  # silence stderr access logs
         pass
@@ -363,6 +370,7 @@ class FakeSlack:
         self.throttled: list[Call] = []  # every call answered 429 by the limits
         self.require_gate = require_gate
         self.ungated: list[Call] = []  # Web API calls that skipped the app's budget gate
+        self.connections = 0  # TCP connections opened to the fake (keep-alive reuses them)
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._last_ts_micros = 0
@@ -528,6 +536,11 @@ class FakeSlack:
         """Drop the faults still queued for ``method`` (answer it normally from now on)."""
         with self._lock:
             self._faults.pop(method, None)
+
+    def forget_calls(self) -> None:
+        """Forget the calls recorded so far (messages, limits and their windows stay)."""
+        with self._lock:
+            self._calls.clear()
 
     def reset(self) -> None:
         """Forget calls, faults (fail_next and rate limits) and messages. Users/admins/usergroups stay."""
