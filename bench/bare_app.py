@@ -5,6 +5,11 @@ count, keep-alive and timeouts as bot/server.py's QuizServer).
     python bench/bare_app.py --port 8001 --threads 16
     python bench/bare_app.py --port 8001 --workers 2 --threads 8   # issue 14's first ceiling
     python bench/bare_app.py --port 8001 --asgi --workers 2        # AsyncApp under uvicorn
+    python bench/bare_app.py --port 8001 --workers 2 --threads 8 --respond  # issue 21's second
+
+`--respond`: a click's listener also posts a fixed private reply to the click's response_url
+after acknowledging it, over kept-alive connections (bot.slack.keepalive, as the app posts):
+the ceiling for an app that must answer every click.
 
 `--asgi` needs uvicorn and aiohttp, which the app does not use (bench/README.md says how to
 install them beside the locked dependencies for a measurement).
@@ -13,7 +18,9 @@ install them beside the locked dependencies for a measurement).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -23,13 +30,18 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bot.slack.keepalive import CONNECTIONS  # the product's way out: a fair ceiling
+
 HEALTH = b'{"status": "ok"}'
 
 
 BUDGET_MARK = {"X-Leader-Quiz-Budget": "bare-app"}
+REPLY = json.dumps({"response_type": "ephemeral", "replace_original": False, "text": "ceiling"}).encode()
+REPLY_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
-def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
+def build_wsgi(*, signing_secret: str, token: str, api_url: str, respond: bool = False) -> Any:
     from slack_sdk import WebClient
 
     app = App(
@@ -47,7 +59,11 @@ def build_wsgi(*, signing_secret: str, token: str, api_url: str) -> Any:
     def only_ack(ack: Any) -> None:
         ack()
 
-    app.action(re.compile(r"^answer_[A-E]$"))(only_ack)
+    def ack_and_respond(ack: Any, body: dict) -> None:
+        ack()
+        CONNECTIONS.post(body["response_url"], body=REPLY, headers=REPLY_HEADERS)
+
+    app.action(re.compile(r"^answer_[A-E]$"))(ack_and_respond if respond else only_ack)
     app.action(re.compile(r"^practice_[A-E]$"))(only_ack)
     app.command("/leader-quiz")(only_ack)
     app.event("app_home_opened")(only_ack)
@@ -90,7 +106,12 @@ class BareServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return build_wsgi(signing_secret=self.args.secret, token=self.args.token, api_url=self.args.api_url)
+        return build_wsgi(
+            signing_secret=self.args.secret,
+            token=self.args.token,
+            api_url=self.args.api_url,
+            respond=self.args.respond,
+        )
 
 
 def build_asgi(*, signing_secret: str, token: str, api_url: str) -> Any:
@@ -151,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--token", default="xoxb-bench-bare")
     parser.add_argument("--api-url", default="http://127.0.0.1:9/api/")
+    parser.add_argument("--respond", action="store_true", help="post a reply to each click's response_url")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.asgi:

@@ -264,7 +264,11 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30.0) -> 
 
 def ceiling_command(spec: str, threads: int) -> list[str]:
     """bench/bare_app.py's flags for a ceiling: `gunicorn:WxT` (W workers, T threads each),
-    `gunicorn` (one worker, the app's thread count), or `uvicorn:W` (AsyncApp, W workers)."""
+    `gunicorn` (one worker, the app's thread count), or `uvicorn:W` (AsyncApp, W workers);
+    `+respond` after a gunicorn spec: each click's listener also posts to its response_url."""
+    spec, respond = spec.removesuffix("+respond"), spec.endswith("+respond")
+    if respond:
+        return [*ceiling_command(spec, threads), "--respond"]
     server, _, shape = spec.partition(":")
     if server == "uvicorn":
         return ["--asgi", "--workers", shape or "1"]
@@ -453,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = None
         for spec in [] if args.no_ceiling else args.ceiling or ["gunicorn"]:
             raw = run_ceiling(args, spec, bodies, workdir, SIGNING_SECRET, fake.api_url)
-            measured = describe_load(f"ceiling {spec} (bare Bolt, ack only)", raw)
+            what = "ack + response_url post" if spec.endswith("+respond") else "ack only"
+            measured = describe_load(f"ceiling {spec} (bare Bolt, {what})", raw)
             measured["server_cpu"] = raw["server_cpu"]
             measured["spec"] = spec
             print(
@@ -468,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
                 ceiling = measured
         if ceiling is not None and len(figures.get("ceilings", {})) > 1:
             print(f"best ceiling: {ceiling['spec']} at {ceiling['rps']:,.0f} req/s")
+        fake.forget_calls()  # the ceilings' replies are not the app's
         if args.ceiling_only:
             if args.json:
                 Path(args.json).write_text(json.dumps(figures, indent=2))

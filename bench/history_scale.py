@@ -6,9 +6,10 @@
 Seeds one channel with a daily question for `--days` days ending today (UTC; today's post
 open, the rest closed) and `--users` users who each answer most days (every user has their
 own participation rate and accuracy), about 3.6 million answers at full size. Rows follow
-db/models.py: posts, answers, user_stats (running totals and streaks, computed here with
-the app's streak rules) and question_history. Seeding uses fast bulk paths: sqlite3
-executemany on SQLite, COPY on PostgreSQL (then ANALYZE, as autovacuum would have).
+db/models.py: posts, answers and their review-log rows (the source of truth), all folded into
+the caches (db.derived): user_stats (totals and streaks, computed here with the app's streak
+rules) and period_totals. Seeding uses fast bulk paths: sqlite3 executemany on SQLite, COPY
+on PostgreSQL (then ANALYZE, as autovacuum would have).
 
 Then measures the service-level work behind `/leader-quiz stats` and `/leader-quiz
 leaderboard week|month|all` (bot.services.reports.Reports.stats / .leaderboard, exactly as
@@ -16,7 +17,8 @@ the command calls them: no limit), plus the whole command (CommandRunner: report
 
 Checks (exit 1): stats of sampled users equal the reference streak definition and the
 seeded totals; leaderboards hold every user with the seeded period totals, in rank order;
-stats and the all-time board never read the answers table (no recomputation per request).
+stats and the all-time board read the answers table only for answers not yet folded into the
+caches (the partial index of unfolded rows; no recomputation per request).
 """
 
 from __future__ import annotations
@@ -73,13 +75,6 @@ class Seeder:
         self.first_day = array("i", [-1]) * users
         # Every user's outcome per day: 0 no answer, 1 wrong, 2 correct (streaks come from these).
         self.outcomes = [bytearray(days) for _ in range(users)]
-        q = len(self.questions)
-        # question_history per (question, user): counts and day indexes (-1: none)
-        self.h_correct = [array("i", [0]) * users for _ in range(q)]
-        self.h_wrong = [array("i", [0]) * users for _ in range(q)]
-        self.h_first_correct = [array("i", [-1]) * users for _ in range(q)]
-        self.h_last_wrong = [array("i", [-1]) * users for _ in range(q)]
-        self.h_last = [array("i", [-1]) * users for _ in range(q)]
         self.sample = set(rng.sample(range(users), min(SAMPLE_USERS, users)))  # checked one by one
         # answered_at = the post time plus a per-user delay (under 9 hours: same day).
         self.offsets = [30 + (user * 7919) % 30000 for user in range(users)]
@@ -106,7 +101,6 @@ class Seeder:
         """Yield (user, option_index, correct) for one day and update the running state."""
         rng = self.rng
         question = self.question_of(day_index)
-        q = day_index % len(self.questions)
         right = question.correct_index
         wrong = [i for i in range(len(question.options)) if i != right]
         per_answered = array("b", [0]) * self.users
@@ -124,14 +118,6 @@ class Seeder:
             self.correct[user] += correct
             per_answered[user] = 1
             per_correct[user] = correct
-            if correct:
-                self.h_correct[q][user] += 1
-                if self.h_first_correct[q][user] < 0:
-                    self.h_first_correct[q][user] = day_index
-            else:
-                self.h_wrong[q][user] += 1
-                self.h_last_wrong[q][user] = day_index
-            self.h_last[q][user] = day_index
             self.total_answers += 1
             yield user, option, correct
         self.period_totals[day_index] = (per_answered, per_correct)
@@ -149,27 +135,6 @@ class Seeder:
         last = self.last_day[user]
         quiz_days = [QuizDay(day, closed=True) for day in self.days[: last + 1]]
         return reference_state(quiz_days, self.answers_of(user, last))
-
-    def history_rows(self, zone: str):  # type: ignore[no-untyped-def]
-        """(user, question, correct_count, wrong_count, first_correct_at, last_wrong_at,
-        last_answered_at) with times as database text (see `stamp`)."""
-        stamp = self.stamp
-        for q, question in enumerate(self.questions):
-            for user in range(self.users):
-                last = self.h_last[q][user]
-                if last < 0:
-                    continue
-                first_correct = self.h_first_correct[q][user]
-                last_wrong = self.h_last_wrong[q][user]
-                yield (
-                    self.user_ids[user],
-                    question.id,
-                    self.h_correct[q][user],
-                    self.h_wrong[q][user],
-                    stamp(first_correct, user, zone) if first_correct >= 0 else None,
-                    stamp(last_wrong, user, zone) if last_wrong >= 0 else None,
-                    stamp(last, user, zone),
-                )
 
 
 def seed(url: str, seeder: Seeder, *, kind: str) -> dict[int, int]:
@@ -223,14 +188,25 @@ def seed(url: str, seeder: Seeder, *, kind: str) -> dict[int, int]:
         _seed_sqlite(url, seeder, post_ids)
     else:
         _seed_postgres(url, seeder, post_ids)
-    # The app keeps week and month totals on every answer; a bulk load rebuilds them once.
+    # Every daily answer has its review-log row (rating 3 Good when right, 1 Again when wrong,
+    # as db.spaced writes them), and everything is folded: the app folds the week and month
+    # totals in batches; a bulk load builds them once.
     from db.queries.period_totals import rebuild_period_totals
 
     engine = create_engine(url)
     with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO review_log (team_id, user_id, question_id, rating, source, reviewed_at, folded) "
+                "SELECT team_id, user_id, question_id, CASE WHEN correct THEN 3 ELSE 1 END, 'daily', "
+                "answered_at, true FROM answers ORDER BY id"
+            )
+        )
         rebuild_period_totals(connection, engine.dialect.name)
         if engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE period_totals"))  # as autovacuum would, after the load
+            # as autovacuum would, after the load
+            for table in ("period_totals", "review_log"):
+                connection.execute(text(f"ANALYZE {table}"))
     engine.dispose()
     return post_ids
 
@@ -292,7 +268,7 @@ def _seed_sqlite(url: str, seeder: Seeder, post_ids: dict[int, int]) -> None:
         connection.execute(f'DROP INDEX "{name}"')
     insert_answer = (
         "INSERT INTO answers (post_id, team_id, channel_id, user_id, quiz_day, question_id, option_index, "
-        "correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "correct, answered_at, folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
     )
     users, stamp = seeder.user_ids, seeder.stamp
     for index, day in enumerate(seeder.days):
@@ -310,11 +286,6 @@ def _seed_sqlite(url: str, seeder: Seeder, post_ids: dict[int, int]) -> None:
     connection.executemany(
         f"INSERT INTO user_stats ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows],
-    )
-    connection.executemany(
-        "INSERT INTO question_history (team_id, user_id, question_id, correct_count, wrong_count, "
-        "first_correct_at, last_wrong_at, last_answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ((TEAM, *row) for row in seeder.history_rows("")),
     )
     connection.execute("COMMIT")
     connection.execute("PRAGMA journal_mode=WAL")
@@ -346,7 +317,7 @@ def _seed_postgres(url: str, seeder: Seeder, post_ids: dict[int, int]) -> None:
                 cursor.execute(f'DROP INDEX "{name}"')
             with cursor.copy(
                 "COPY answers (post_id, team_id, channel_id, user_id, quiz_day, question_id, option_index, "
-                "correct, answered_at) FROM STDIN"
+                "correct, answered_at, folded) FROM STDIN"
             ) as copy:
                 users, stamp = seeder.user_ids, seeder.stamp
                 for index, day in enumerate(seeder.days):
@@ -355,7 +326,7 @@ def _seed_postgres(url: str, seeder: Seeder, post_ids: dict[int, int]) -> None:
                     middle = f"\t{day_text}\t{qid}\t"
                     copy.write(
                         "".join(
-                            f"{prefix}{users[u]}{middle}{option}\t{'t' if correct else 'f'}\t{stamp(index, u, '+00')}\n"
+                            f"{prefix}{users[u]}{middle}{option}\t{'t' if correct else 'f'}\t{stamp(index, u, '+00')}\tt\n"
                             for u, option, correct in seeder.day_rows(index)
                         )
                     )
@@ -367,12 +338,6 @@ def _seed_postgres(url: str, seeder: Seeder, post_ids: dict[int, int]) -> None:
             with cursor.copy(f"COPY user_stats ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            with cursor.copy(
-                "COPY question_history (team_id, user_id, question_id, correct_count, wrong_count, "
-                "first_correct_at, last_wrong_at, last_answered_at) FROM STDIN"
-            ) as copy:
-                for row in seeder.history_rows("+00"):
-                    copy.write_row((TEAM, *row))
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE")
@@ -398,7 +363,12 @@ class StatementLog:
 
 
 def reads_answers(statements: list[str]) -> bool:
-    return any(" answers" in s.lower().replace("\n", " ") for s in statements)
+    """Whether any statement reads the answers table beyond its unfolded rows (those are read
+    through a partial index of a few rows: the answers of the last quarter second)."""
+    return any(
+        " answers" in flat and "answers.folded is null" not in flat
+        for flat in (s.lower().replace("\n", " ") for s in statements)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -585,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         # The seeded rows read back through the app's models as the values meant.
         from sqlalchemy import select
 
-        from db.models import Answer, QuestionHistory
+        from db.models import Answer, ReviewLog
 
         probe = max(seeder.sample)
         with runtime.db.reading() as session:
@@ -595,8 +565,11 @@ def main(argv: list[str] | None = None) -> int:
                 .order_by(Answer.quiz_day.desc())
                 .limit(1)
             ).scalar_one()
-            history = session.execute(
-                select(QuestionHistory).where(QuestionHistory.user_id == user_id(probe)).limit(1)
+            logged = session.execute(
+                select(ReviewLog)
+                .where(ReviewLog.user_id == user_id(probe))
+                .order_by(ReviewLog.reviewed_at.desc())
+                .limit(1)
             ).scalar_one()
         last = seeder.last_day[probe]
         want_at = dt.datetime.combine(seeder.days[last], dt.time(POST_HOUR), tzinfo=dt.UTC) + dt.timedelta(
@@ -606,7 +579,8 @@ def main(argv: list[str] | None = None) -> int:
             answer.quiz_day == seeder.days[last]
             and answer.answered_at == want_at
             and isinstance(answer.correct, bool)
-            and history.last_answered_at.tzinfo is not None,
+            and logged.reviewed_at == want_at
+            and logged.source == "daily",
             "seeded rows read back through the models",
             f"{answer.quiz_day} {answer.answered_at.isoformat()}",
         )
@@ -629,9 +603,10 @@ def main(argv: list[str] | None = None) -> int:
                 for p in boards
             )
             checks.check(heads_match, "the command's top rows are the head of the full ranking")
-        checks.check(not reads_answers(stats_sql), "stats read running totals, not answers")
+        checks.check(not reads_answers(stats_sql), "stats read the caches (and unfolded answers only)")
         checks.check(
-            not reads_answers(board_sql["all"]), "all-time leaderboard reads running totals, not answers"
+            not reads_answers(board_sql["all"]),
+            "all-time leaderboard reads the caches (and unfolded answers only)",
         )
         runtime.close()
     print(f"machine at the end: {machine_load()}")

@@ -45,15 +45,25 @@ TEAM_NEEDED = "cannot tell this channel's workspace: pass --team T0123"
 
 
 def _runtime(settings: Settings):
+    """The whole app (Slack clients, the outbox, the scheduler): for commands that send or
+    schedule."""
     from bot.runtime import build_runtime
-    from db.migrate import upgrade
+    from db.migrate import ensure_current
 
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     return build_runtime(settings)
 
 
+def _reading(settings: Settings):
+    """The database, bank and reports only: for commands that read (bot.reading)."""
+    from bot.reading import build_reading
+
+    return build_reading(settings)
+
+
 def _resolve_team(runtime, channel_id: str, explicit: str | None, *, ask_slack: bool) -> str | None:
-    """The workspace of a channel: --team, else the channel's schedule or posts, else auth.test."""
+    """The workspace of a channel: --team, else the channel's schedule or posts, else (with
+    `ask_slack`, given the whole runtime) auth.test."""
     if explicit:
         return explicit
     from sqlalchemy import select
@@ -167,7 +177,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    runtime = _runtime(_offline_settings())
+    runtime = _reading(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
     report = runtime.reports.stats(team_id=team, channel_id=args.channel, user_id=args.user)
     if args.json:
@@ -184,7 +194,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    runtime = _runtime(_offline_settings())
+    runtime = _reading(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
     report = runtime.reports.leaderboard(
         team_id=team, channel_id=args.channel, period=args.period, limit=args.limit
@@ -211,10 +221,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _fail(
             "export needs exactly one of --channel C (answers as CSV) or --user U (JSON)", EXIT_USAGE
         )
-    runtime = _runtime(_offline_settings())
+    runtime = _reading(_offline_settings())
     if args.user:
+        from bot.services.people import export
+
         try:
-            print(json.dumps(runtime.people.export(user_id=args.user, team_id=args.team), indent=2))
+            print(json.dumps(export(runtime.db, user_id=args.user, team_id=args.team), indent=2))
         finally:
             runtime.close()
         return EXIT_OK
@@ -273,7 +285,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 def cmd_insights(args: argparse.Namespace) -> int:
     """Per question: answered, share right first time, the most-chosen wrong option; per lesson:
     the share of the channel's people's cards remembered now."""
-    runtime = _runtime(_offline_settings())
+    runtime = _reading(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
     report = runtime.insights.insights(team_id=team, channel_id=args.channel, period=args.period)
     if args.json:
@@ -465,7 +477,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
+def cmd_db(args: argparse.Namespace) -> int:
     from db.migrate import current_revision, upgrade
 
     url = _database_url()
@@ -473,7 +485,29 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         upgrade(url)
     except Exception as error:
         return _fail(f"cannot migrate DATABASE_URL: {type(error).__name__}: {error}".splitlines()[0])
-    print(f"database at revision {current_revision(url)}")
+    if args.action == "upgrade":
+        print(f"database at revision {current_revision(url)}")
+        return EXIT_OK
+    return _rebuild_caches(url)
+
+
+def _rebuild_caches(url: str) -> int:
+    """Recompute the streaks, totals and review cards from the answers and the review log, in
+    one transaction (readers see the old caches until it commits)."""
+    from db import derived
+    from db.engine import Database
+
+    db = Database(url)
+    try:
+        with db.writing() as session:
+            folded = derived.rebuild(session=session)
+            sizes = derived.cache_sizes(session=session)
+    finally:
+        db.dispose()
+    print(
+        f"rebuilt the caches from {folded} answers and review-log rows: "
+        + ", ".join(f"{name} {count} rows" for name, count in sizes.items())
+    )
     return EXIT_OK
 
 
@@ -571,8 +605,13 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = add("tokens", cmd_tokens, "stored workspace tokens (multi-workspace mode)")
     tokens.add_argument("action", choices=("reencrypt",))
 
-    db = add("db", cmd_db_upgrade, "database tools")
-    db.add_argument("action", choices=("upgrade",))
+    db = add(
+        "db",
+        cmd_db,
+        "database tools: upgrade migrates; rebuild recomputes streaks, totals and review cards "
+        "from the answers (on SQLite it holds the write lock while it runs)",
+    )
+    db.add_argument("action", choices=("upgrade", "rebuild"))
     return parser
 
 

@@ -12,7 +12,7 @@ from typing import Protocol
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.orm import Session
 
-from db.clock import DatabaseClock
+from db.clock import DatabaseClock, ServerClock
 from db.engine import Database
 
 
@@ -172,3 +172,13 @@ def _shift(when: dt.datetime, by: dt.timedelta) -> dt.datetime:
     """`when` moved by `by` in elapsed time (aware arithmetic in a zone is wall-clock arithmetic,
     wrong across a DST switch), shown in its own zone."""
     return (when.astimezone(dt.UTC) + by).astimezone(when.tzinfo)
+
+
+def cluster_clock(clock: Clock | None, database_clock: DatabaseClock | None) -> ClusterClock:
+    """The clock every part of a runtime is given: this replica's clock (`clock`, the system's
+    by default) corrected onto the database's (`database_clock`: the server's by default, and
+    when only `clock` is given, that same clock: a world with one time, as tests and replays
+    drive it)."""
+    if database_clock is None:
+        database_clock = ServerClock() if clock is None else DatabaseFollows(clock)
+    return ClusterClock(clock or SystemClock(), database_clock)

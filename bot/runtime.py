@@ -16,7 +16,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot import metrics
 from bot.app import create_app
-from bot.clock import Clock, ClusterClock, DatabaseFollows, SystemClock
+from bot.clock import Clock, ClusterClock, cluster_clock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
@@ -30,6 +30,7 @@ from bot.listeners.events.lifecycle import Lifecycle
 from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
+from bot.services.answer_writer import AnswerWriter, Folder
 from bot.services.answering import Answering
 from bot.services.counts import AnswerCounts
 from bot.services.delivery import ClaimedDelivery
@@ -60,7 +61,7 @@ from bot.slack.outbox import Outbox
 from bot.slack.scopes import required_scopes
 from bot.web import INSTALL_PATH, REDIRECT_PATH, Health, SlackWebApp, WSGIApp
 from content import Bank
-from db.clock import DatabaseClock, ServerClock
+from db.clock import DatabaseClock
 from db.engine import Database, is_unavailable
 from db.queries import budgets as budget_queries
 from db.token_cipher import TokenCipher
@@ -168,6 +169,8 @@ class Runtime:
     insights: InsightsService
     feedback: Feedback
     counts: AnswerCounts
+    writer: AnswerWriter
+    folder: Folder
     replies: PrivateReplies
     home: Home
     people: People
@@ -200,26 +203,20 @@ class Runtime:
     def close(self) -> None:
         for stop in self._stops:
             stop()
-        self.scheduler.stop()
+        self.scheduler.stop(release=False)
+        self.writer.stop()  # the clicks already taken are stored (and acknowledged) first
+        self.folder.stop()
         # Sends what is due for a few seconds and writes the last marks; what is left stays
-        # owed in the database (answers, claims, counts, reveals) for the leader to send.
+        # owed in the database (answers, claims, counts, reveals) for the leader to send. The
+        # lease goes after: the posts already queued are claimed under it, not refused as stale.
         self.outbox.close()
+        self.scheduler.release()
         try:
             with self.db.writing() as session:
                 budget_queries.forget_snapshot(session=session, replica_id=self.settings.replica_id)
         except Exception:
             logger.warning("could not remove this replica's outbox snapshot", exc_info=True)
         self.db.dispose()
-
-
-def cluster_clock(clock: Clock | None, database_clock: DatabaseClock | None) -> ClusterClock:
-    """The clock every part of a runtime is given: this replica's clock (`clock`, the system's
-    by default) corrected onto the database's (`database_clock`: the server's by default, and
-    when only `clock` is given, that same clock: a world with one time, as tests and replays
-    drive it)."""
-    if database_clock is None:
-        database_clock = ServerClock() if clock is None else DatabaseFollows(clock)
-    return ClusterClock(clock or SystemClock(), database_clock)
 
 
 def build_runtime(
@@ -274,7 +271,9 @@ def build_runtime(
         on_closed=lambda post_id, team_id: posts.reveal(post_id, team_id=team_id),
     )
     reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
-    answering = Answering(db=db, bank=bank, clock=clock)
+    writer = AnswerWriter(db=db)
+    folder = Folder(db=db)
+    answering = Answering(db=db, bank=bank, clock=clock, writer=writer)
     replies = PrivateReplies(
         db=db,
         clock=clock,
@@ -359,6 +358,8 @@ def build_runtime(
         insights=insights,
         feedback=feedback,
         counts=counts,
+        writer=writer,
+        folder=folder,
         replies=replies,
         home=home,
         people=People(db=db, counts=counts),

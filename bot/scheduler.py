@@ -270,11 +270,14 @@ class QuizScheduler:
             )
         self._aps.start()
 
-    def stop(self) -> None:
+    def stop(self, *, release: bool = True) -> None:
+        """Stop the jobs and (unless the caller releases later, once the posts already queued
+        are sent under this lease) give up the lease."""
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        self.release()
+        if release:
+            self.release()
 
     def _kick_sync(self) -> None:
         """Run the sync (and the reminders) now: this replica has just become the leader."""

@@ -137,6 +137,12 @@ class Answer(Base):
         Index("ix_answers_channel_day", "team_id", "channel_id", "quiz_day"),
         Index("ix_answers_user", "team_id", "channel_id", "user_id", "quiz_day"),
         Index("ix_answers_latest", "team_id", "user_id", "answered_at"),  # App Home's last verdicts
+        Index(
+            "ix_answers_unfolded",
+            "id",
+            sqlite_where=text("folded IS NULL"),
+            postgresql_where=text("folded IS NULL"),
+        ),
         # Answers whose private reply is still owed (few, so a partial index).
         Index(
             "ix_answers_unreplied",
@@ -159,11 +165,13 @@ class Answer(Base):
     # When the private reply reached Slack; NULL while it is owed, so an answer acknowledged
     # just before a crash still gets its reply (services/replies.py).
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # True once its effects are in the caches (db.derived); NULL while they are not.
+    folded: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 class UserStats(Base):
-    """Running totals and streaks per (team, channel, user), kept current on every answer
-    so stats and leaderboards never rescan all answers."""
+    """A cache of the answers (db.derived): totals and streaks per (team, channel, user), so
+    stats and leaderboards never rescan all answers."""
 
     __tablename__ = "user_stats"
 
@@ -185,8 +193,8 @@ class UserStats(Base):
 
 
 class PeriodTotal(Base):
-    """Running totals per person per week and month (by quiz day), kept on every answer so
-    week and month leaderboards never re-aggregate the period's answers."""
+    """A cache of the answers (db.derived): totals per person per week and month (by quiz
+    day), so week and month leaderboards never re-aggregate the period's answers."""
 
     __tablename__ = "period_totals"
 
@@ -197,22 +205,6 @@ class PeriodTotal(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     answered: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class QuestionHistory(Base):
-    """What a user has done with one question, daily or practice: drives lesson progress
-    and the practice order."""
-
-    __tablename__ = "question_history"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    correct_count: Mapped[int] = mapped_column(Integer, default=0)
-    wrong_count: Mapped[int] = mapped_column(Integer, default=0)
-    first_correct_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_wrong_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class Lease(Base):
@@ -277,8 +269,8 @@ class Workspace(Base):
 
 
 class ReviewCard(Base):
-    """A person's FSRS card for one question (SPEC §10): every graded answer, daily, practice
-    or review, is a review of it. The columns are fsrs's Card."""
+    """A cache of the review log (db.derived): a person's FSRS card for one question (SPEC
+    §10), replayed from every graded answer of theirs to it. The columns are fsrs's Card."""
 
     __tablename__ = "review_cards"
     __table_args__ = (
@@ -296,25 +288,32 @@ class ReviewCard(Base):
     difficulty: Mapped[float | None] = mapped_column(Float, default=None)
     due: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_review: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    reviews: Mapped[int] = mapped_column(Integer, default=0)
-    lapses: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers
 
 
 class ReviewLog(Base):
-    """Every review as it happened, kept so FSRS's parameters can be optimised later
-    (fsrs.Optimizer reads card id, rating and time)."""
+    """Every graded answer, daily, practice or review, as a review of the person's card for the
+    question: the source of truth the cards are replayed from (and fsrs.Optimizer's input)."""
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_card", "card_id", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_review_log_person", "team_id", "user_id", "question_id", "reviewed_at"),
+        Index(
+            "ix_review_log_unfolded",
+            "id",
+            sqlite_where=text("folded IS NULL"),
+            postgresql_where=text("folded IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("review_cards.id", ondelete="CASCADE"))
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     question_id: Mapped[str] = mapped_column(String(64))
     rating: Mapped[int] = mapped_column(Integer)  # fsrs.Rating: 1 again, 3 good
     source: Mapped[str] = mapped_column(String(16))  # daily | practice | review | history
     reviewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # True once it is in the person's card (db.derived); NULL while it is not.
+    folded: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 class Reminder(Base):

@@ -9,13 +9,31 @@ and says what "remembered now" means here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import random
+import threading
 from dataclasses import dataclass
 
+import fsrs.scheduler
 from fsrs import Card, Rating, Scheduler, State
 
 # fsrs's defaults: parameters, desired retention 0.9, learning steps 1 and 10 minutes,
 # relearning step 10 minutes, fuzzed intervals (so a team's reviews do not all fall on one day).
 SCHEDULER = Scheduler()
+
+# The fuzz is drawn from a generator seeded by the review itself (its card and time), not from
+# the process's random state: a card is a cache of its review log (db.derived), and replaying
+# the log must give back exactly the card that was kept. fsrs draws its fuzz from the module
+# function `random()`; this routes it to the current thread's seeded generator.
+_draws = threading.local()
+
+
+def _seeded_random() -> float:
+    generator = getattr(_draws, "generator", None)
+    return generator.random() if generator is not None else random.random()
+
+
+fsrs.scheduler.random = _seeded_random  # type: ignore[attr-defined]
 REMEMBERED = 0.9  # "remembered now": retrievability at least this (SPEC §10)
 
 
@@ -61,10 +79,16 @@ def rating(correct: bool) -> Rating:
     return Rating.Good if correct else Rating.Again
 
 
-def review(card: CardState | None, *, correct: bool, now: dt.datetime) -> CardState:
-    """The card after one graded answer at `now` (a first answer starts a new card)."""
+def review(card: CardState | None, *, correct: bool, now: dt.datetime, seed: str = "") -> CardState:
+    """The card after one graded answer at `now` (a first answer starts a new card); `seed`
+    names the review (the card's key), so its fuzz is the same however often it is replayed."""
     current = card or new_card(now)
-    reviewed, _log = SCHEDULER.review_card(current.to_fsrs(), rating(correct), now.astimezone(dt.UTC))
+    digest = hashlib.blake2b(f"{seed}|{now.astimezone(dt.UTC).isoformat()}".encode(), digest_size=8).digest()
+    _draws.generator = random.Random(int.from_bytes(digest, "big"))
+    try:
+        reviewed, _log = SCHEDULER.review_card(current.to_fsrs(), rating(correct), now.astimezone(dt.UTC))
+    finally:
+        _draws.generator = None
     return CardState.from_fsrs(reviewed)
 
 

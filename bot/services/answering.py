@@ -1,4 +1,5 @@
-"""Grading daily answers: the first answer stands, and counts only while the question is open."""
+"""Grading daily answers: the first answer stands, and counts only while the question is open;
+stored by this process's group-commit writer (bot.services.answer_writer)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from bot.blocks.question import (
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.text import escape
 from bot.clock import Clock
+from bot.services.answer_writer import AnswerWriter
 from content import Bank
 from db.engine import Database
 from db.models import Post
 from db.queries import posts as post_queries
-from db.queries.answers import AlreadyAnswered, QuestionClosed, find_answer, record_answer
+from db.queries.answers import NewAnswer, Recorded, find_answer
 from db.queries.stats import user_stats
 
 logger = logging.getLogger(__name__)
@@ -45,10 +47,11 @@ NOT_AVAILABLE_OUTCOME = "not_available"
 
 
 class Answering:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
+    def __init__(self, *, db: Database, bank: Bank, clock: Clock, writer: AnswerWriter) -> None:
         self.db = db
         self.bank = bank
         self.clock = clock
+        self.writer = writer
         # Post rows read by recent clicks. A stale entry is harmless: the answer's own
         # transaction re-checks that the post is still open.
         self._posts: dict[int, tuple[float, Post | None]] = {}
@@ -91,20 +94,22 @@ class Answering:
             return closed_reply
         if post.status not in post_queries.ANSWERABLE or chosen is None:
             return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
-        try:
-            with self.db.writing() as session:
-                stats = record_answer(
-                    session=session,
-                    post=post,
-                    user_id=user_id,
-                    option_index=chosen.index,
-                    correct=chosen.correct,
-                    now=self.clock.now(),
-                )
-                current, longest = stats.current_streak, stats.longest_streak
-        except QuestionClosed:
+        stored = self.writer.store(
+            NewAnswer(
+                post_id=post.id,
+                team_id=post.team_id,
+                channel_id=post.channel_id,
+                user_id=user_id,
+                quiz_day=post.quiz_day,
+                question_id=post.question_id,
+                option_index=chosen.index,
+                correct=chosen.correct,
+                answered_at=self.clock.now(),
+            )
+        )
+        if stored.recorded is Recorded.CLOSED:
             return closed_reply
-        except AlreadyAnswered:
+        if stored.recorded is Recorded.ALREADY_ANSWERED:
             with self.db.reading() as session:
                 earlier = find_answer(session=session, post_id=post.id, user_id=user_id)
             shown = next((o for o in options if earlier and o.index == earlier.option_index), None)
@@ -114,7 +119,10 @@ class Answering:
                 outcome="already_answered",
             )
         text, blocks = render_answer_result(
-            question=question, options=options, chosen=chosen, footer=streak_footer(current, longest)
+            question=question,
+            options=options,
+            chosen=chosen,
+            footer=streak_footer(stored.current_streak, stored.longest_streak),
         )
         return DailyResult(Reply(text, blocks), recorded_post_id=post.id)
 

@@ -20,6 +20,7 @@ from bot.services.insights import InsightsService
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from content import Bank
+from db import derived
 from db.engine import Database
 from db.models import AdminAudit
 from db.queries import admin as admin_queries
@@ -76,6 +77,7 @@ class Dashboard:
         today = self.schedules.today(team_id=team_id, channel_id=channel_id)
         weeks = self._weeks(team_id=team_id, channel_id=channel_id)
         since = min(weeks[0], today - dt.timedelta(days=29))
+        derived.settled(self.db)  # the board reads the caches
         with self.db.reading() as session:
             days = queries.answers_per_day(
                 session=session, team_id=team_id, channel_id=channel_id, days=QUIZ_DAYS
@@ -108,14 +110,14 @@ class Dashboard:
         with self.db.reading() as session:
             people = channel_people(session=session, team_id=team_id, channel_id=channel_id)
             events = queries.review_history(session=session, team_id=team_id, user_ids=people)
-        by_card: dict[int, list[tuple[dt.datetime, bool]]] = defaultdict(list)
-        question_of: dict[int, str] = {}
+        by_card: dict[tuple[str, str], list[tuple[dt.datetime, bool]]] = defaultdict(list)
         for event in events:
-            by_card[event.card_id].append((event.reviewed_at, event.rating != 1))  # fsrs: 1 Again, 3 Good
-            question_of[event.card_id] = event.question_id
+            by_card[(event.user_id, event.question_id)].append(
+                (event.reviewed_at, event.rating != 1)  # fsrs: 1 Again, 3 Good
+            )
         per_lesson: dict[str, list[list[int]]] = {}
-        for card_id, reviews in by_card.items():
-            question = self.bank.question(question_of[card_id])
+        for (_, question_id), reviews in by_card.items():
+            question = self.bank.question(question_id)
             if question is None:
                 continue
             points = per_lesson.setdefault(question.lesson_id, [[0, 0] for _ in weeks])

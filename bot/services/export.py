@@ -10,6 +10,7 @@ from typing import TextIO
 from sqlalchemy import select
 
 from content import Bank
+from db import derived
 from db.engine import Database
 from db.models import Answer
 from db.queries.stats import leaderboard
@@ -91,6 +92,7 @@ def write_summary(
     correct and accuracy (0 to 1) in the period, and their streaks now; the row count."""
     writer = csv.writer(out)
     writer.writerow(SUMMARY_COLUMNS)
+    derived.settled(db)
     with db.reading() as session:
         rows = leaderboard(session=session, team_id=team_id, channel_id=channel_id, start=start, end=end)
     for r in rows:

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.domain.insights import Insights, LessonInsight, QuestionInsight
 from bot.services.reports import Reports
 from content import Bank
-from db import spaced
+from db import derived, spaced
 from db.engine import Database
 from db.queries import insights as queries
 from db.queries import reviews as review_queries
@@ -31,6 +31,7 @@ class InsightsService:
         self, *, team_id: str, channel_id: str, period: str, start: dt.date | None, end: dt.date | None
     ) -> Insights:
         now = self.clock.now()
+        derived.settled(self.db)  # "remembered now" reads the channel's cards from the cache
         with self.db.reading() as session:
             counts = queries.option_counts(
                 session=session, team_id=team_id, channel_id=channel_id, start=start, end=end

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.services.counts import AnswerCounts
 from db.engine import Database
 from db.queries import people as people_queries
 from db.queries.people import Forgotten
+
+if TYPE_CHECKING:  # the CLI's export imports this module without the sending parts
+    from bot.services.counts import AnswerCounts
+
+
+def export(db: Database, *, user_id: str, team_id: str | None) -> dict[str, Any]:
+    """Every row about the person, per table (the shape `leader-quiz export --user` prints)."""
+    with db.reading() as session:
+        tables = people_queries.rows_about(session=session, user_id=user_id, team_id=team_id)
+    return {"user": user_id, "team": team_id, "tables": tables}
 
 
 class People:
@@ -16,10 +25,7 @@ class People:
         self.counts = counts
 
     def export(self, *, user_id: str, team_id: str | None) -> dict[str, Any]:
-        """Every row about the person, per table (the shape `leader-quiz export --user` prints)."""
-        with self.db.reading() as session:
-            tables = people_queries.rows_about(session=session, user_id=user_id, team_id=team_id)
-        return {"user": user_id, "team": team_id, "tables": tables}
+        return export(self.db, user_id=user_id, team_id=team_id)
 
     def forget(self, *, user_id: str, team_id: str | None) -> Forgotten:
         """Erase the person in one transaction, then refresh the answer count on the open

@@ -27,8 +27,7 @@ from content import Bank, Lesson, Question
 from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
-from db.queries.answers import record_private_answer
-from db.queries.stats import mastered_questions
+from db.queries.answers import mastered_questions, record_review
 
 
 def practice_order(
@@ -83,7 +82,7 @@ class PrivateAnswers:
         if chosen is None:
             return None
         with self.db.writing() as session:
-            record_private_answer(
+            record_review(
                 session=session,
                 team_id=team_id,
                 user_id=user_id,

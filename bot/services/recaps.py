@@ -24,6 +24,7 @@ from bot.services.delivery import ClaimedDelivery, Message, flag_refused_schedul
 from bot.services.insights import InsightsService
 from bot.slack.outbox import RECAP
 from content import Bank
+from db import derived
 from db.engine import Database
 from db.models import CLAIMED, Schedule, SeasonPost
 from db.periods import MONTH, period_bounds, previous_month
@@ -129,6 +130,7 @@ class SeasonRecaps:
     # -- the Kind of recaps ------------------------------------------------------------------
     def message(self, row: SeasonPost) -> Message | None:
         start, end = period_bounds(MONTH, row.month)
+        derived.settled(self.db)
         with self.db.reading() as session:
             people = leaderboard(
                 session=session,

@@ -30,6 +30,7 @@ from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import REMINDER
 from content import Bank
+from db import derived
 from db.engine import Database
 from db.models import Reminder, ReminderDM
 from db.queries import claims
@@ -219,6 +220,8 @@ class Reminders:
         for item in due:
             by_team.setdefault(item.team_id, []).append(item)
         sending: list[Due] = []
+        if by_team:
+            derived.settled(self.db)  # due cards and streaks, many people's: from the caches
         with self.db.reading() as session:
             for team_id, items in by_team.items():
                 for start in range(0, len(items), BATCH):
@@ -283,6 +286,7 @@ class Reminders:
         if content is None:  # a resumed claim: say what is true now
             now = self.clock.now()
             users = [row.user_id]
+            derived.settled(self.db)
             with self.db.reading() as session:
                 due = review_queries.due_count(
                     session=session, team_id=row.team_id, user_id=row.user_id, now=now

@@ -8,9 +8,11 @@ import datetime as dt
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport
 from bot.services.schedules import Schedules
 from content import Bank
+from db import derived
 from db.engine import Database
 from db.periods import period_bounds
-from db.queries.stats import leaderboard, mastered_questions, user_stats
+from db.queries.answers import mastered_questions
+from db.queries.stats import leaderboard, user_stats
 
 
 class Reports:
@@ -52,6 +54,7 @@ class Reports:
     ) -> LeaderboardReport:
         """The channel's ranking in the period; with `limit`, the top rows plus the viewer's."""
         start, end = self.period(team_id=team_id, channel_id=channel_id, period=period)
+        derived.settled(self.db)  # the board reads the caches: fold what is pending first
         with self.db.reading() as session:
             rows = leaderboard(
                 session=session,

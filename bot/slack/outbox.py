@@ -145,6 +145,7 @@ class Outbox:
         self._keyed: dict[Hashable, Send] = {}  # queued (not in flight) sends by key
         self._blocked: dict[tuple[str, str], float] = {}  # (team, method) -> no budget until
         self._in_flight: Counter[str] = Counter()  # by team
+        self._bucket_flight: Counter[tuple[int, str, str | None]] = Counter()
         self._busy = 0
         self._handing_out = 0  # taken from their queue, not yet with a worker (or back in line)
         self._served: dict[str, int] = {}
@@ -224,10 +225,11 @@ class Outbox:
 
     def _choose(self, now: float) -> list[tuple[tuple[int, str, str | None], int]]:
         """Buckets to serve now, with how many sends each: by priority, then the workspace
-        with the fewest sends in flight (ties: served longest ago). Every ready bucket gets a
-        worker before any gets a second, so a stream of verdicts (which draw no budget) never
-        starves the counts behind them of workers; budgets still go by priority, as the
-        buckets ask the gate in this order."""
+        with the fewest sends in flight (ties: served longest ago). A bucket that already holds
+        its share of the workers (a quarter of them, at least one) goes behind every bucket
+        below its share, and every ready bucket gets a worker before any gets a second: so a
+        stream of verdicts (which draw no budget) never starves the counts behind them of
+        workers, and budgets still go by priority, as the buckets ask the gate in this order."""
         free = self._workers - self._busy
         if free <= 0:
             return []
@@ -236,7 +238,15 @@ class Outbox:
             for bucket, sends in self._ready.items()
             if sends and (bucket[2] is None or self._blocked.get((bucket[1], bucket[2]), 0.0) <= now)
         ]
-        buckets.sort(key=lambda b: (b[0], self._in_flight[b[1]], self._served.get(b[1], -1)))
+        share = max(1, self._workers // 4)
+        buckets.sort(
+            key=lambda b: (
+                self._bucket_flight[b] >= share,
+                b[0],
+                self._in_flight[b[1]],
+                self._served.get(b[1], -1),
+            )
+        )
         wanted = dict.fromkeys(buckets, 0)
         for bucket in buckets:  # one each, in order
             if free <= 0:
@@ -303,6 +313,7 @@ class Outbox:
             for _ in granted:
                 self._busy += 1
                 self._in_flight[team_id] += 1
+                self._bucket_flight[bucket] += 1
                 self._turn += 1
                 self._served[team_id] = self._turn
         for send in granted:
@@ -430,6 +441,10 @@ class Outbox:
             self._in_flight[send.team_id] -= 1
             if not self._in_flight[send.team_id]:
                 del self._in_flight[send.team_id]
+            bucket = (send.kind.priority, send.team_id, send.method)
+            self._bucket_flight[bucket] -= 1
+            if not self._bucket_flight[bucket]:
+                del self._bucket_flight[bucket]
             if retry_in is not None:
                 due = self._monotonic() + retry_in
                 if self._stopping or due > send.deadline or send.tries >= MAX_TRIES:

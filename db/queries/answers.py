@@ -1,31 +1,23 @@
-"""Recording answers: the daily answer with its streak, totals and review card in one
-transaction, and the question history every graded answer (daily, practice, review) adds to."""
+"""Recording answers: what a click writes, and nothing else (the source of truth: a daily
+answer and its review-log row, or a practice or review answer's log row; the streaks, totals
+and cards derived from them are db.derived's)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import spaced
-from db.models import Answer, PeriodTotal, Post, QuestionHistory, UserStats, UTCDateTime
-from db.periods import MONTH, WEEK, month_start, week_start
-from db.queries import reviews
+from db.models import Answer, Post, ReviewLog
 from db.queries.posts import ANSWERABLE
-from db.streaks import StreakState, apply_answer
-
-
-class AlreadyAnswered(Exception):
-    """The user already answered this post; the first answer stands."""
-
-
-class QuestionClosed(Exception):
-    """The post closed before the answer could be stored."""
 
 
 def find_answer(*, session: Session, post_id: int, user_id: str) -> Answer | None:
@@ -46,239 +38,123 @@ def latest_answers(*, session: Session, team_id: str, user_id: str, limit: int) 
     )
 
 
+class Recorded(Enum):
+    STORED = "stored"
+    ALREADY_ANSWERED = "already_answered"  # the first answer stands
+    CLOSED = "closed"  # the question closed before the answer could be stored
+
+
 @dataclass(frozen=True)
-class RecordedAnswer:
-    current_streak: int
-    longest_streak: int
+class NewAnswer:
+    """A graded daily answer, to be stored."""
+
+    post_id: int
+    team_id: str
+    channel_id: str
+    user_id: str
+    quiz_day: dt.date
+    question_id: str
+    option_index: int
+    correct: bool
+    answered_at: dt.datetime
 
 
 _answers = Answer.__table__
 _posts = Post.__table__
-_stats = UserStats.__table__
-_history = QuestionHistory.__table__
-_periods = PeriodTotal.__table__
-
-
-class _Statements:
-    """The click path's statements, built once per dialect: building them per click (and
-    letting SQLAlchemy derive a cache key each time) cost more CPU than the database work."""
-
-    def __init__(self, dialect: str) -> None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.post_status = (
-            select(_posts.c.status).where(_posts.c.id == bindparam("post_id")).with_for_update(read=True)
-        )
-        self.insert_answer = _answers.insert()
-        ensure = insert(_stats).values(
-            team_id=bindparam("team_id"),
-            channel_id=bindparam("channel_id"),
-            user_id=bindparam("user_id"),
-            answered=0,
-            correct=0,
-            current_streak=0,
-            longest_streak=0,
-            freezes_held=0,
-            freezes_used=0,
-            freeze_progress=0,
-        )
-        # A no-op update on conflict locks the existing row and returns it, in one statement.
-        self.locked_stats = ensure.on_conflict_do_update(
-            index_elements=["team_id", "channel_id", "user_id"], set_={"answered": _stats.c.answered}
-        ).returning(*_stats.c)
-        self.closed_between = select(func.count(_posts.c.id)).where(
-            _posts.c.team_id == bindparam("team_id"),
-            _posts.c.channel_id == bindparam("channel_id"),
-            _posts.c.quiz_day > bindparam("after"),
-            _posts.c.quiz_day < bindparam("before"),
-            _posts.c.status == "closed",
-        )
-        self.update_stats = (
-            update(_stats)
-            .where(
-                _stats.c.team_id == bindparam("k_team"),
-                _stats.c.channel_id == bindparam("k_channel"),
-                _stats.c.user_id == bindparam("k_user"),
-            )
-            .values(
-                answered=_stats.c.answered + 1,
-                correct=_stats.c.correct + bindparam("add_correct"),
-                current_streak=bindparam("new_current"),
-                longest_streak=bindparam("new_longest"),
-                last_answered_day=bindparam("new_last_day"),
-                first_answered_day=bindparam("new_first_day"),
-                freezes_held=bindparam("new_held"),
-                freezes_used=bindparam("new_used"),
-                freeze_progress=bindparam("new_progress"),
-            )
-        )
-        period = insert(_periods).values(
-            team_id=bindparam("team_id"),
-            channel_id=bindparam("channel_id"),
-            period=bindparam("period"),
-            period_start=bindparam("period_start"),
-            user_id=bindparam("user_id"),
-            answered=1,
-            correct=bindparam("add_correct"),
-        )
-        self.count_period = period.on_conflict_do_update(
-            index_elements=["team_id", "channel_id", "period", "period_start", "user_id"],
-            set_={
-                "answered": _periods.c.answered + 1,
-                "correct": _periods.c.correct + period.excluded.correct,
-            },
-        )
-        history = insert(_history).values(
-            team_id=bindparam("team_id"),
-            user_id=bindparam("user_id"),
-            question_id=bindparam("question_id"),
-            correct_count=bindparam("correct_count"),
-            wrong_count=bindparam("wrong_count"),
-            first_correct_at=bindparam("first_correct_at", type_=UTCDateTime()),
-            last_wrong_at=bindparam("last_wrong_at", type_=UTCDateTime()),
-            last_answered_at=bindparam("last_answered_at", type_=UTCDateTime()),
-        )
-        excluded = history.excluded
-        self.record_history = history.on_conflict_do_update(
-            index_elements=["team_id", "user_id", "question_id"],
-            set_={
-                "correct_count": _history.c.correct_count + excluded.correct_count,
-                "wrong_count": _history.c.wrong_count + excluded.wrong_count,
-                "first_correct_at": func.coalesce(_history.c.first_correct_at, excluded.first_correct_at),
-                "last_wrong_at": func.coalesce(excluded.last_wrong_at, _history.c.last_wrong_at),
-                "last_answered_at": excluded.last_answered_at,
-            },
-        )
+_log = ReviewLog.__table__
 
 
 @functools.cache
-def _statements(dialect: str) -> _Statements:
-    return _Statements(dialect)
-
-
-def _for(session: Session) -> _Statements:
-    return _statements(session.get_bind().dialect.name)
-
-
-def record_answer(
-    *, session: Session, post: Post, user_id: str, option_index: int, correct: bool, now: dt.datetime
-) -> RecordedAnswer:
-    """Store a daily answer and update the user's totals and streak in the same transaction;
-    raise AlreadyAnswered if the unique (post, user) row exists, QuestionClosed if the post
-    closed meanwhile (its row is share-locked, so a close waits for this answer). A post still
-    `claimed` takes answers: Slack only sends clicks on a message it shows, so the message is
-    out even if the poster has not stored its ts yet (or died before it could)."""
-    statements = _for(session)
-    if session.execute(statements.post_status, {"post_id": post.id}).scalar() not in ANSWERABLE:
-        raise QuestionClosed
-    try:
-        session.execute(
-            statements.insert_answer,
-            {
-                "post_id": post.id,
-                "team_id": post.team_id,
-                "channel_id": post.channel_id,
-                "user_id": user_id,
-                "quiz_day": post.quiz_day,
-                "question_id": post.question_id,
-                "option_index": option_index,
-                "correct": correct,
-                "answered_at": now,
-            },
-        )
-    except IntegrityError:
-        raise AlreadyAnswered from None
-    key = {"team_id": post.team_id, "channel_id": post.channel_id, "user_id": user_id}
-    row = session.execute(statements.locked_stats, key).one()
-    state = StreakState(
-        current=row.current_streak,
-        longest=row.longest_streak,
-        last_answered_day=row.last_answered_day,
-        freezes_held=row.freezes_held or 0,
-        freezes_used=row.freezes_used or 0,
-        freeze_progress=row.freeze_progress or 0,
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """Built once per dialect: building them per batch cost more CPU than the database work."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statuses = select(_posts.c.id, _posts.c.status).where(_posts.c.id.in_(bindparam("ids", expanding=True)))
+    if dialect == "postgresql":
+        statuses = statuses.with_for_update(read=True)  # a close waits for these answers
+    store = (
+        insert(_answers)
+        .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
+        .returning(_answers.c.post_id, _answers.c.user_id)
     )
-    missed = 0
-    if state.last_answered_day is not None:
-        missed = session.execute(
-            statements.closed_between,
-            {**key, "after": state.last_answered_day, "before": post.quiz_day},
-        ).scalar_one()
-    state = apply_answer(state, day=post.quiz_day, correct=correct, missed_between=missed)
-    first_day = row.first_answered_day
-    session.execute(
-        statements.update_stats,
-        {
-            "k_team": post.team_id,
-            "k_channel": post.channel_id,
-            "k_user": user_id,
-            "add_correct": int(correct),
-            "new_current": state.current,
-            "new_longest": state.longest,
-            "new_last_day": state.last_answered_day,
-            "new_first_day": post.quiz_day if first_day is None or post.quiz_day < first_day else first_day,
-            "new_held": state.freezes_held,
-            "new_used": state.freezes_used,
-            "new_progress": state.freeze_progress,
-        },
-    )
-    session.execute(
-        statements.count_period,
-        [
-            {**key, "period": WEEK, "period_start": week_start(post.quiz_day), "add_correct": int(correct)},
-            {**key, "period": MONTH, "period_start": month_start(post.quiz_day), "add_correct": int(correct)},
-        ],
-    )
-    record_history(
-        session=session,
-        team_id=post.team_id,
-        user_id=user_id,
-        question_id=post.question_id,
-        correct=correct,
-        now=now,
-    )
-    reviews.review(
-        session=session,
-        team_id=post.team_id,
-        user_id=user_id,
-        question_id=post.question_id,
-        correct=correct,
-        now=now,
-        source=reviews.DAILY,
-    )
-    return RecordedAnswer(current_streak=state.current, longest_streak=state.longest)
+    return statuses, store
 
 
-def stats_state(stats: UserStats) -> StreakState:
-    return StreakState(
-        current=stats.current_streak,
-        longest=stats.longest_streak,
-        last_answered_day=stats.last_answered_day,
-        freezes_held=stats.freezes_held or 0,
-        freezes_used=stats.freezes_used or 0,
-        freeze_progress=stats.freeze_progress or 0,
-    )
+def record_answers(*, session: Session, answers: Sequence[NewAnswer]) -> list[Recorded]:
+    """Store a batch of daily answers (one group commit): each answer row and its review-log
+    row, and nothing else (the caches fold them later, db.derived). The first answer stands
+    (the unique (post, user) row); an answer counts only while its post is open or still being
+    posted (a click proves Slack shows the message). On PostgreSQL the posts are share-locked,
+    so a close waits for the batch; on SQLite the write lock already serialises them."""
+    if not answers:
+        return []
+    statuses_sql, store_sql = _statements(session.get_bind().dialect.name)
+    statuses = dict(session.execute(statuses_sql, {"ids": sorted({a.post_id for a in answers})}).all())
+    open_ = [a for a in answers if statuses.get(a.post_id) in ANSWERABLE]
+    stored: set[tuple[int, str]] = set()
+    if open_:
+        stored = {
+            (row.post_id, row.user_id)
+            for row in session.execute(
+                store_sql,
+                [
+                    {
+                        "post_id": a.post_id,
+                        "team_id": a.team_id,
+                        "channel_id": a.channel_id,
+                        "user_id": a.user_id,
+                        "quiz_day": a.quiz_day,
+                        "question_id": a.question_id,
+                        "option_index": a.option_index,
+                        "correct": a.correct,
+                        "answered_at": a.answered_at,
+                    }
+                    for a in open_
+                ],
+            )
+        }
+    outcomes: list[Recorded] = []
+    logged: list[dict] = []
+    for answer in answers:
+        key = (answer.post_id, answer.user_id)
+        if statuses.get(answer.post_id) not in ANSWERABLE:
+            outcomes.append(Recorded.CLOSED)
+        elif key in stored:
+            stored.discard(key)  # a double click within one batch: the first stands
+            outcomes.append(Recorded.STORED)
+            logged.append(
+                _log_row(
+                    answer.team_id,
+                    answer.user_id,
+                    answer.question_id,
+                    answer.correct,
+                    answer.answered_at,
+                    DAILY,
+                )
+            )
+        else:
+            outcomes.append(Recorded.ALREADY_ANSWERED)
+    if logged:
+        session.execute(_log.insert(), logged)
+    return outcomes
 
 
-def record_history(
-    *, session: Session, team_id: str, user_id: str, question_id: str, correct: bool, now: dt.datetime
-) -> None:
-    """Count an answer (daily or practice) toward the user's history of one question."""
-    session.execute(
-        _for(session).record_history,
-        {
-            "team_id": team_id,
-            "user_id": user_id,
-            "question_id": question_id,
-            "correct_count": int(correct),
-            "wrong_count": int(not correct),
-            "first_correct_at": now if correct else None,
-            "last_wrong_at": None if correct else now,
-            "last_answered_at": now,
-        },
-    )
+DAILY, PRACTICE, REVIEW = "daily", "practice", "review"
 
 
-def record_private_answer(
+def _log_row(
+    team_id: str, user_id: str, question_id: str, correct: bool, at: dt.datetime, source: str
+) -> dict:
+    return {
+        "team_id": team_id,
+        "user_id": user_id,
+        "question_id": question_id,
+        "rating": spaced.rating(correct).value,
+        "source": source,
+        "reviewed_at": at,
+    }
+
+
+def record_review(
     *,
     session: Session,
     team_id: str,
@@ -287,25 +163,22 @@ def record_private_answer(
     correct: bool,
     now: dt.datetime,
     source: str,
-) -> spaced.CardState:
-    """A practice or review answer: lesson progress (the history) and the review card, never
-    streaks or leaderboards; the card's new state."""
-    record_history(
-        session=session, team_id=team_id, user_id=user_id, question_id=question_id, correct=correct, now=now
-    )
-    return reviews.review(
-        session=session,
-        team_id=team_id,
-        user_id=user_id,
-        question_id=question_id,
-        correct=correct,
-        now=now,
-        source=source,
-    )
+) -> None:
+    """A practice or review answer: one review-log row (lesson progress and the card follow
+    from it; it never touches streaks or leaderboards)."""
+    session.execute(_log.insert(), [_log_row(team_id, user_id, question_id, correct, now, source)])
 
 
-def question_history(*, session: Session, team_id: str, user_id: str) -> dict[str, QuestionHistory]:
-    rows = session.execute(
-        select(QuestionHistory).where(QuestionHistory.team_id == team_id, QuestionHistory.user_id == user_id)
-    ).scalars()
-    return {row.question_id: row for row in rows}
+def mastered_questions(*, session: Session, team_id: str, user_id: str) -> set[str]:
+    """Question ids the person has ever answered correctly, daily, practice or review."""
+    return set(
+        session.execute(
+            select(_log.c.question_id)
+            .where(
+                _log.c.team_id == team_id,
+                _log.c.user_id == user_id,
+                _log.c.rating == spaced.rating(True).value,
+            )
+            .distinct()
+        ).scalars()
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import Session
 
-from db.models import CLAIMED, Answer, Post, ReviewCard, ReviewLog, Schedule
+from db.models import CLAIMED, Answer, Post, ReviewLog, Schedule
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class AnswerRow:
 
 @dataclass(frozen=True)
 class ReviewEvent:
-    card_id: int
+    user_id: str
     question_id: str
     rating: int  # fsrs.Rating
     reviewed_at: dt.datetime
@@ -98,9 +98,8 @@ def review_history(*, session: Session, team_id: str, user_ids: list[str]) -> li
     if not user_ids:
         return []
     rows = session.execute(
-        select(ReviewLog.card_id, ReviewCard.question_id, ReviewLog.rating, ReviewLog.reviewed_at)
-        .join(ReviewCard, ReviewCard.id == ReviewLog.card_id)
-        .where(ReviewCard.team_id == team_id, ReviewCard.user_id.in_(user_ids))
-        .order_by(ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.id)
+        select(ReviewLog.user_id, ReviewLog.question_id, ReviewLog.rating, ReviewLog.reviewed_at)
+        .where(ReviewLog.team_id == team_id, ReviewLog.user_id.in_(user_ids))
+        .order_by(ReviewLog.user_id, ReviewLog.question_id, ReviewLog.reviewed_at, ReviewLog.id)
     )
-    return [ReviewEvent(int(card), question, int(rating), at) for card, question, rating, at in rows]
+    return [ReviewEvent(user, question, int(rating), at) for user, question, rating, at in rows]

@@ -4,7 +4,7 @@ and rows to erase when they ask to be forgotten.
 
 Where the person is named:
 - every table with a `user_id` column: the row is theirs (answers, streaks and running totals,
-  question history, review cards and log, reminders and reminder DMs, reports, team
+  review cards and log, reminders and reminder DMs, reports, team
   memberships);
 - `question_reports.resolved_by`: they resolved someone else's report (the report stays, the
   name goes);
@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, delete, select, update
 from sqlalchemy.orm import Session
+
+from db.derived import lock_caches
 
 INSTALLATIONS = "slack_installations"
 # Columns of an installation row that name or act as the installer (slack_sdk's schema).
@@ -91,6 +93,7 @@ def forget(*, session: Session, user_id: str, team_id: str | None) -> Forgotten:
     """Erase the person everywhere (in one workspace with `team_id`, else in every one). The
     running totals are per person, so deleting their rows leaves every board as if they had
     never played."""
+    lock_caches(session)
     result = Forgotten()
     tables = _tables(session)
     by_name = {table.name: table for table in tables}

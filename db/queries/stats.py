@@ -1,5 +1,6 @@
-"""Stats and leaderboards, read from the running totals in `user_stats` (never by
-rescanning every answer) plus, for week and month, the period's answers."""
+"""Stats and leaderboards, read from the caches of the answers (db.derived: `user_stats`,
+`period_totals`), never by rescanning every answer. One person's stats are exact (their
+unfolded answers folded on top); a leaderboard reads the caches, which its caller settles."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import datetime as dt
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from db.models import Answer, PeriodTotal, QuestionHistory, UserStats
+from db import derived
+from db.models import Answer, PeriodTotal, UserStats
 from db.periods import stored_period
-from db.queries.answers import stats_state
 from db.queries.posts import closed_days, latest_closed_days, quiz_days_since
 from db.results import MIN_ANSWERS_FOR_ACCURACY, RankedRow, StatsView
 from db.streaks import MAX_FREEZES, effective_state
@@ -36,24 +37,28 @@ def effective_current_sql(latest_closed: list[dt.date]) -> ColumnElement:
 
 
 def user_stats(*, session: Session, team_id: str, channel_id: str, user_id: str) -> StatsView:
-    row = session.get(UserStats, (team_id, channel_id, user_id))
-    if row is None:
-        return StatsView(user_id, channel_id, 0, 0, 0, 0, None)
     days = closed_days(session=session, team_id=team_id, channel_id=channel_id)
-    state = effective_state(stats_state(row), closed_since=_closed_after(days, row.last_answered_day))
+    stats = derived.person_stats(
+        session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, closed_days=days
+    )
+    if stats.answered == 0:
+        return StatsView(user_id, channel_id, 0, 0, 0, 0, None)
+    state = effective_state(stats.state, closed_since=_closed_after(days, stats.state.last_answered_day))
     since = (
-        quiz_days_since(session=session, team_id=team_id, channel_id=channel_id, since=row.first_answered_day)
-        if row.first_answered_day
+        quiz_days_since(
+            session=session, team_id=team_id, channel_id=channel_id, since=stats.first_answered_day
+        )
+        if stats.first_answered_day
         else 0
     )
     return StatsView(
         user_id=user_id,
         channel_id=channel_id,
-        answered=row.answered,
-        correct=row.correct,
+        answered=stats.answered,
+        correct=stats.correct,
         current_streak=state.current,
-        longest_streak=row.longest_streak,
-        first_answered_day=row.first_answered_day,
+        longest_streak=stats.state.longest,
+        first_answered_day=stats.first_answered_day,
         freezes_held=state.freezes_held,
         freezes_used=state.freezes_used,
         quiz_days_since_joining=since,
@@ -152,25 +157,14 @@ def leaderboard(
     ]
 
 
-def mastered_questions(*, session: Session, team_id: str, user_id: str) -> set[str]:
-    """Question ids the user has ever answered correctly, daily or practice."""
-    return set(
-        session.execute(
-            select(QuestionHistory.question_id).where(
-                QuestionHistory.team_id == team_id,
-                QuestionHistory.user_id == user_id,
-                QuestionHistory.correct_count > 0,
-            )
-        ).scalars()
-    )
-
-
 def user_channels(*, session: Session, team_id: str, user_id: str) -> list[str]:
-    """The channels where a user has answered, for App Home."""
+    """The channels where a user has answered, for App Home (from the answers themselves, so
+    an answer not yet folded counts)."""
     return list(
         session.execute(
-            select(UserStats.channel_id)
-            .where(UserStats.team_id == team_id, UserStats.user_id == user_id, UserStats.answered > 0)
-            .order_by(UserStats.channel_id)
+            select(Answer.channel_id)
+            .where(Answer.team_id == team_id, Answer.user_id == user_id)
+            .distinct()
+            .order_by(Answer.channel_id)
         ).scalars()
     )

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from db.derived import lock_caches
 from db.models import Base, Workspace
 
 INSTALLED, UNINSTALLED = "installed", "uninstalled"
@@ -118,6 +119,7 @@ def due_for_purge(*, session: Session, uninstalled_before: dt.datetime) -> list[
 def purge(*, session: Session, team_id: str) -> dict[str, int]:
     """Delete every row of the workspace from every table that has a `team_id` column (so a
     table added later is covered too); rows deleted per table."""
+    lock_caches(session)
     removed: dict[str, int] = {}
     for table in reversed(Base.metadata.sorted_tables):  # children before their parents
         if "team_id" in table.c:

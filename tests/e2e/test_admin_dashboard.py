@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.domain.dashboard import MIN_STRONG
 from db.models import AdminAudit
-from db.queries import reviews as review_queries
+from db.queries.answers import record_review
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
 from tests.support.fake_slack import FakeSlack
@@ -93,7 +93,7 @@ def practise_later_lessons(app: InProcessApp, played: Played) -> None:
             for user in played.strong + played.weak[:5]:
                 for offset in (0, 1):
                     at = dt.datetime(2026, 11, 3 + 7 * week + offset, 10, tzinfo=dt.UTC)
-                    review_queries.review(
+                    record_review(
                         session=session,
                         team_id="T0001",
                         user_id=user,

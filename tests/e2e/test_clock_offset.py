@@ -21,10 +21,10 @@ from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT as RECAP_EVENT
 from bot.services.reminders import METADATA_EVENT as REMINDER_EVENT
 from db.queries import leases
-from db.queries.answers import record_answer
 from db.queries.posts import channel_posts, get_post
 from db.queries.reminders import set_reminder
 from db.queries.schedules import set_schedule
+from tests.support.answers import record_answer
 from tests.support.clocks import OffsetClock
 from tests.support.fake_slack import FakeSlack
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, select
 
+from db.derived import settled
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons, correct_letter, first_wrong_letter
 from tests.support.servers import InProcessApp
@@ -108,10 +109,11 @@ def test_forget_leaves_every_board_as_if_they_never_played(
     practice = say(slack, fake_slack, "practice", user=CAT, channel=WITH)
     assert practice
 
+    settled(app.runtime.db)  # what the folder would do in a moment: no cache moves under the test
     before = every_table(app)
     mentioned = {name for name, rows in before.items() if any(names_cat(row) for row in rows)}
     assert {"answers", "user_stats", "period_totals", "review_cards", "review_log", "reminders"} <= mentioned
-    assert {"team_members", "question_reports", "question_history"} <= mentioned
+    assert {"team_members", "question_reports"} <= mentioned
     assert boards(env, WITH) != boards(env, WITHOUT)  # Cat's answers count before
 
     exported = json.loads(cli(env, "export", "--user", CAT).stdout)
@@ -129,17 +131,16 @@ def test_forget_leaves_every_board_as_if_they_never_played(
     after = every_table(app)
     assert after.keys() == before.keys()
     for name, rows in before.items():
+        if name in ("outbox_snapshots", "slack_budgets"):  # the outbox's own bookkeeping, about no one:
+            continue  # rows come and go with time (a snapshot every 5 s, a budget's first use)
         kept = [row for row in rows if row.get("user_id") != CAT]
         if name == "question_reports":  # the report Cat resolved stays, without Cat's name
             kept = [{**row, "resolved_by": None} if row["resolved_by"] == CAT else row for row in kept]
-        # Moved on by themselves meanwhile: the refreshed count (its window, what it shows),
-        # replies reaching Slack, the outbox's own bookkeeping (its snapshot, the Slack budgets
-        # the refresh drew from). Nothing else.
+        # Moved on by themselves meanwhile: the refreshed count (its window, what it shows) and
+        # replies reaching Slack. Nothing else.
         moving = {
             "posts": ("count_refreshed_at", "count_shown"),
             "answers": ("replied_at",),
-            "outbox_snapshots": ("updated_at", "state"),
-            "slack_budgets": ("granted", "paused_until"),
         }.get(name, ())
         if moving:
             blank = dict.fromkeys(moving)

@@ -22,9 +22,9 @@ from content import load_bank
 from db.models import SeasonPost
 from db.queries import claims
 from db.queries import teams as team_queries
-from db.queries.answers import record_answer
 from db.queries.posts import get_post
 from db.queries.schedules import get_schedule, set_schedule
+from tests.support.answers import record_answer
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts
 

@@ -75,7 +75,9 @@ def test_a_fallback_reply_waits_out_a_429(
     message = post(app, fake_slack)
     value = buttons(message)[correct_letter(message)]
     fake_slack.fail_next("response_url", status=404, times=2)  # both URLs used up
-    fake_slack.fail_next("chat.postEphemeral", status=429, retry_after=1)
+    # Rate limited as Slack limits: every call for a while (the two fallbacks may be in flight
+    # together, so both hear it), not just the first.
+    fake_slack.fail_next("chat.postEphemeral", status=429, retry_after=1, times=2)
     for user in ("U429A", "U429B"):
         assert slack.click(value=value, user=user, channel=CHANNEL).status_code == 200
     fake_slack.wait_for_replies(2, timeout=20)

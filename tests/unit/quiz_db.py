@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from db.derived import settled
 from db.engine import Database
 from db.models import Post
 from db.queries import claims
-from db.queries.answers import record_answer
 from db.queries.posts import claim_values, close_post, get_post, open_post
+from tests.support.answers import record_answer
 
 TEAM = "T0001"
 QUESTION_IDS = tuple(f"q-{n}" for n in range(1, 8))
@@ -69,6 +70,8 @@ def close(db: Database, post_id: int, *, now: dt.datetime | None = None) -> None
 
 
 def answer(db: Database, *, post_id: int, user: str, correct: bool, now: dt.datetime | None = None) -> None:
+    """One answer stored and folded into the caches at once (as the app's folder does within a
+    quarter second), so the query-level tests read the caches as they stand after the click."""
     with db.writing() as session:
         post = get_post(session=session, post_id=post_id)
         assert post is not None
@@ -80,3 +83,4 @@ def answer(db: Database, *, post_id: int, user: str, correct: bool, now: dt.date
             correct=correct,
             now=now or noon(post.quiz_day) + dt.timedelta(minutes=5),
         )
+    settled(db)

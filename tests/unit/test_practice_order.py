@@ -9,6 +9,7 @@ from bot.services.practice import practice_order
 from content import Option, Question
 from db import spaced
 from db.queries import reviews
+from db.queries.answers import PRACTICE, record_review
 from tests.unit.quiz_db import TEAM, database
 
 NOW = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
@@ -75,14 +76,14 @@ def test_order_from_cards_kept_in_the_database(database_url: str) -> None:
     with database(database_url) as db:
         with db.writing() as session:
             for qid, correct in (("b", False), ("c", True)):
-                reviews.review(
+                record_review(
                     session=session,
                     team_id=TEAM,
                     user_id="U1",
                     question_id=qid,
                     correct=correct,
                     now=NOW - dt.timedelta(days=5),
-                    source=reviews.PRACTICE,
+                    source=PRACTICE,
                 )
         with db.reading() as session:
             cards = reviews.cards(session=session, team_id=TEAM, user_id="U1")

@@ -11,6 +11,7 @@ from bot.services.practice import PrivateAnswers
 from bot.services.reviews import Reviews
 from content import Bank, Lesson, Option, Question
 from db.queries import reviews
+from db.queries.answers import PRACTICE, record_review
 from tests.unit.quiz_db import TEAM, database
 
 START = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
@@ -46,14 +47,14 @@ def test_due_reviews_skip_a_retired_question(database_url: str) -> None:
     with database(database_url) as db:
         with db.writing() as session:
             for question in (OLD, NEW):  # both missed: due again within minutes
-                reviews.review(
+                record_review(
                     session=session,
                     team_id=TEAM,
                     user_id="U1",
                     question_id=question.id,
                     correct=False,
                     now=START,
-                    source=reviews.PRACTICE,
+                    source=PRACTICE,
                 )
         clock.advance(hours=1)
         service = Reviews(

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from db import spaced
 from db.models import ReviewLog
 from db.queries import reviews
+from db.queries.answers import PRACTICE, record_review
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 
@@ -120,14 +121,14 @@ def test_every_daily_and_practice_answer_reviews_the_card_in_the_database(databa
         post_id = post_day(db, channel="CREV", day=START.date())
         answer(db, post_id=post_id, user="U1", correct=False, now=START)
         with db.writing() as session:
-            reviews.review(
+            record_review(
                 session=session,
                 team_id=TEAM,
                 user_id="U1",
                 question_id="q-1",
                 correct=True,
                 now=START + dt.timedelta(hours=1),
-                source=reviews.PRACTICE,
+                source=PRACTICE,
             )
         with db.reading() as session:
             [card] = reviews.cards(session=session, team_id=TEAM, user_id="U1").values()

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FakeClock
+from bot.services.answer_writer import AnswerWriter
 from bot.services.answering import Answering
 from content import load_bank
 from db.engine import Database
@@ -196,16 +197,20 @@ def test_a_click_that_races_the_close_counts_for_nothing(
     bank = load_bank()
     with database(database_url) as db:
         post_id = post_day(db, channel="C1", day=d(0), question_ids=[q.id for q in bank.questions])
-        real_record_answer = answer_queries.record_answer
+        real_record_answers = answer_queries.record_answers
 
         def close_first(**kwargs: object) -> object:
             # The next day's post closes this one after the click read it as open.
             close(db, post_id)
-            return real_record_answer(**kwargs)  # type: ignore[arg-type]
+            return real_record_answers(**kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr("bot.services.answering.record_answer", close_first)
-        answering = Answering(db=db, bank=bank, clock=FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)))
+        monkeypatch.setattr("bot.services.answer_writer.record_answers", close_first)
+        writer = AnswerWriter(db=db)
+        answering = Answering(
+            db=db, bank=bank, clock=FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)), writer=writer
+        )
         result = answering.answer_daily(team_id=TEAM, channel_id="C1", user_id="UALICE", value=f"{post_id}:A")
+        writer.stop()
         with db.reading() as session:
             post = get_post(session=session, post_id=post_id)
             stats = user_stats(session=session, team_id=TEAM, channel_id="C1", user_id="UALICE")

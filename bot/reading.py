@@ -1,0 +1,45 @@
+"""What the CLI's reading commands need (stats, leaderboard, insights, export): the database,
+the question bank, schedules, reports and insights, and nothing that talks to Slack, sends or
+schedules. The whole runtime (Bolt, the outbox and its budgets, the scheduler, the answer
+writer) took a second to build for a command that reads a few rows; this is the imports and
+one query for the database's clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import cluster_clock
+from bot.config import Settings
+from bot.services.insights import InsightsService
+from bot.services.reports import Reports
+from bot.services.schedules import Schedules
+from content import Bank
+from db.engine import Database
+from db.migrate import ensure_current
+
+
+@dataclass
+class Reading:
+    settings: Settings
+    db: Database
+    bank: Bank
+    schedules: Schedules
+    reports: Reports
+    insights: InsightsService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_reading(settings: Settings) -> Reading:
+    ensure_current(settings.database_url)
+    bank = settings.load_bank()
+    db = Database(settings.database_url, pool_size=1)
+    clock = cluster_clock(None, None)  # "today" is the database's, as in serve
+    clock.measure(db)
+    schedules = Schedules(db=db, clock=clock)
+    reports = Reports(db=db, bank=bank, schedules=schedules)
+    insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
+    return Reading(
+        settings=settings, db=db, bank=bank, schedules=schedules, reports=reports, insights=insights
+    )
