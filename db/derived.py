@@ -22,19 +22,22 @@ card's reviews; both must answer in a few milliseconds.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db import spaced
 from db.engine import Database
 from db.models import Answer, PeriodTotal, Post, ReviewCard, ReviewLog, UserStats
 from db.periods import MONTH, WEEK, month_start, week_start
-from db.queries._upsert import insert_for
 from db.queries.posts import CLOSED
 from db.streaks import StreakState, apply_answer
 
@@ -92,9 +95,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def _closed_between(days: Sequence[dt.date], after: dt.date | None, before: dt.date) -> int:
+    """How many of the sorted `days` fall strictly between `after` and `before`."""
     if after is None:
         return 0
-    return sum(1 for day in days if after < day < before)
+    return max(bisect.bisect_left(days, before) - bisect.bisect_right(days, after), 0)
 
 
 def fold_answer(
@@ -111,20 +115,153 @@ def fold_answer(
     )
 
 
+# -- statements -------------------------------------------------------------------------------
+# Built once: the folder and the answer writer run these for every batch, and building a
+# statement cost more CPU than the database spent on it.
+_CLOSED_AFTER = (
+    select(_posts.c.channel_id, _posts.c.quiz_day)
+    .where(
+        _posts.c.team_id == bindparam("team"),
+        _posts.c.channel_id.in_(bindparam("channels", expanding=True)),
+        _posts.c.status == CLOSED,
+        _posts.c.quiz_day > bindparam("after"),
+    )
+    .order_by(_posts.c.quiz_day)
+)
+_STATS_OF = select(_stats).where(
+    _stats.c.team_id == bindparam("team"),
+    _stats.c.channel_id == bindparam("channel"),
+    _stats.c.user_id.in_(bindparam("users", expanding=True)),
+)
+_PENDING_OF = (
+    select(
+        _answers.c.id,
+        _answers.c.team_id,
+        _answers.c.channel_id,
+        _answers.c.user_id,
+        _answers.c.quiz_day,
+        _answers.c.correct,
+    )
+    .where(_answers.c.folded.is_(None), _answers.c.user_id.in_(bindparam("users", expanding=True)))
+    .order_by(_answers.c.quiz_day, _answers.c.id)
+)
+_CARDS_OF = select(_cards).where(
+    _cards.c.team_id == bindparam("team"),
+    _cards.c.question_id == bindparam("question"),
+    _cards.c.user_id.in_(bindparam("users", expanding=True)),
+)
+_ANSWERS_FOLDED = (
+    update(_answers).where(_answers.c.id.in_(bindparam("ids", expanding=True))).values(folded=True)
+)
+_LOG_FOLDED = update(_log).where(_log.c.id.in_(bindparam("ids", expanding=True))).values(folded=True)
+_STATS_COLUMNS = (
+    "answered",
+    "correct",
+    "current_streak",
+    "longest_streak",
+    "last_answered_day",
+    "first_answered_day",
+    "freezes_held",
+    "freezes_used",
+    "freeze_progress",
+)
+_CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review")
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Any, Any, Any]:
+    """The three caches' INSERT ... ON CONFLICT statements, for one dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stats = insert(_stats)
+    stats = stats.on_conflict_do_update(
+        index_elements=["team_id", "channel_id", "user_id"],
+        set_={column: stats.excluded[column] for column in _STATS_COLUMNS},
+    )
+    periods = insert(_periods)
+    periods = periods.on_conflict_do_update(
+        index_elements=["team_id", "channel_id", "period", "period_start", "user_id"],
+        set_={
+            "answered": _periods.c.answered + periods.excluded.answered,
+            "correct": _periods.c.correct + periods.excluded.correct,
+        },
+    )
+    cards = insert(_cards)
+    cards = cards.on_conflict_do_update(
+        index_elements=["team_id", "user_id", "question_id"],
+        set_={column: cards.excluded[column] for column in _CARD_COLUMNS},
+    )
+    return stats, periods, cards
+
+
+@functools.cache
+def _foldable_answers(limit: int) -> Any:
+    # Oldest quiz day first (not oldest id): a late answer to day D can be stored after an
+    # answer to D + 1, and a person's answers must fold in quiz-day order, whatever the batch
+    # size. An answer waits while an earlier quiz day of its channel is still open (the moments
+    # between posting day D and closing the day before, when both take clicks): folded first,
+    # it would have been folded before an answer to that earlier day, or before that day
+    # closed unanswered. One statement, one snapshot: an answer to the earlier day commits
+    # before its day closes (the close waits for it), so a snapshot that sees the day closed
+    # sees the answer too.
+    earlier_open = (
+        select(_posts.c.id)
+        .where(
+            _posts.c.team_id == _answers.c.team_id,
+            _posts.c.channel_id == _answers.c.channel_id,
+            _posts.c.quiz_day < _answers.c.quiz_day,
+            _posts.c.status != CLOSED,
+        )
+        .exists()
+    )
+    return (
+        select(
+            _answers.c.id,
+            _answers.c.team_id,
+            _answers.c.channel_id,
+            _answers.c.user_id,
+            _answers.c.quiz_day,
+            _answers.c.correct,
+        )
+        .where(_answers.c.folded.is_(None), ~earlier_open)
+        .order_by(_answers.c.quiz_day, _answers.c.id)
+        .limit(limit)
+    )
+
+
+@functools.cache
+def _foldable_reviews(limit: int) -> Any:
+    return (
+        select(
+            _log.c.id, _log.c.team_id, _log.c.user_id, _log.c.question_id, _log.c.rating, _log.c.reviewed_at
+        )
+        .where(_log.c.folded.is_(None))
+        .order_by(_log.c.reviewed_at, _log.c.id)
+        .limit(limit)
+    )
+
+
 # -- exact reads of one person ----------------------------------------------------------------
-def _closed_days(session: Session, team_id: str, channel_ids: Iterable[str]) -> dict[str, list[dt.date]]:
+def _closed_after(
+    session: Session, team_id: str, channel_ids: Iterable[str], after: dt.date | None
+) -> dict[str, list[dt.date]]:
+    """Each channel's closed quiz days after `after`, oldest first (all of them: None). Only
+    those can fall between a person's last answered day and a newer answer."""
     found: dict[str, list[dt.date]] = defaultdict(list)
     channels = sorted(set(channel_ids))
     if not channels:
         return found
     rows = session.execute(
-        select(Post.channel_id, Post.quiz_day)
-        .where(Post.team_id == team_id, Post.channel_id.in_(channels), Post.status == CLOSED)
-        .order_by(Post.quiz_day)
+        _CLOSED_AFTER,
+        {"team": team_id, "channels": channels, "after": after or dt.date.min},
     )
     for channel, day in rows:
         found[channel].append(day)
     return found
+
+
+def _earliest(stats: PersonStats, pending_days: Iterable[dt.date]) -> dt.date | None:
+    """The earliest day a closed day can matter after, for folding `pending_days` on `stats`."""
+    return stats.state.last_answered_day or min(pending_days, default=None)
 
 
 def person_stats(
@@ -156,7 +293,9 @@ def person_stats(
         days = (
             closed_days
             if closed_days is not None
-            else _closed_days(session, team_id, [channel_id]).get(channel_id, [])
+            else _closed_after(
+                session, team_id, [channel_id], _earliest(stats, (day for day, _ in pending))
+            ).get(channel_id, [])
         )
         for day, correct in pending:
             stats = fold_answer(stats, day=day, correct=bool(correct), closed_days=days)
@@ -171,31 +310,12 @@ def people_stats(
     if not wanted:
         return {}
     stats = _load_stats(session, wanted)
-    by_team: dict[str, set[str]] = defaultdict(set)
-    users: set[str] = set()
-    for team_id, channel_id, user_id in wanted:
-        by_team[team_id].add(channel_id)
-        users.add(user_id)
     pending_rows: dict[tuple[str, str, str], list] = defaultdict(list)
-    for row in session.execute(
-        select(
-            _answers.c.id,
-            _answers.c.team_id,
-            _answers.c.channel_id,
-            _answers.c.user_id,
-            _answers.c.quiz_day,
-            _answers.c.correct,
-        )
-        .where(_answers.c.folded.is_(None), _answers.c.user_id.in_(sorted(users)))
-        .order_by(_answers.c.quiz_day, _answers.c.id)
-    ):
+    for row in session.execute(_PENDING_OF, {"users": sorted({key[2] for key in wanted})}):
         key = (row.team_id, row.channel_id, row.user_id)
         if key in wanted:
             pending_rows[key].append(row)
-    closed: dict[tuple[str, str], list[dt.date]] = {}
-    for team_id, channels in by_team.items():
-        for channel, days in _closed_days(session, team_id, channels).items():
-            closed[(team_id, channel)] = days
+    closed = _closed_for(session, stats, pending_rows)
     found: dict[tuple[str, str, str], PersonStats] = {}
     for key in wanted:
         current = stats.get(key, PersonStats())
@@ -205,6 +325,28 @@ def people_stats(
             )
         found[key] = current
     return found
+
+
+def _closed_for(
+    session: Session,
+    stats: dict[tuple[str, str, str], PersonStats],
+    pending_rows: dict[tuple[str, str, str], list],
+) -> dict[tuple[str, str], list[dt.date]]:
+    """The closed days that folding `pending_rows` onto `stats` needs, per (team, channel):
+    one query per workspace, from the earliest day any of its people needs."""
+    since: dict[str, dt.date | None] = {}
+    channels: dict[str, set[str]] = defaultdict(set)
+    for key, rows in pending_rows.items():
+        earliest = _earliest(stats.get(key, PersonStats()), (row.quiz_day for row in rows))
+        team_id = key[0]
+        channels[team_id].add(key[1])
+        known = since.get(team_id, earliest)
+        since[team_id] = min(known, earliest) if known and earliest else (known or earliest)
+    closed: dict[tuple[str, str], list[dt.date]] = {}
+    for team_id, team_channels in channels.items():
+        for channel, days in _closed_after(session, team_id, team_channels, since[team_id]).items():
+            closed[(team_id, channel)] = days
+    return closed
 
 
 def person_cards(
@@ -255,53 +397,14 @@ def fold_pending(*, session: Session, limit: int = FOLD_BATCH) -> int:
     """Fold up to `limit` unfolded answers and log rows into the caches, oldest first, and mark
     them folded; how many rows were folded. Call it in a write transaction."""
     lock_caches(session)
-    # Oldest quiz day first (not oldest id): a late answer to day D can be stored after an
-    # answer to D + 1, and a person's answers must fold in quiz-day order, whatever the batch
-    # size. An answer waits while an earlier quiz day of its channel is still open (the moments
-    # between posting day D and closing the day before, when both take clicks): folded first,
-    # it would have been folded before an answer to that earlier day, or before that day
-    # closed unanswered. One statement, one snapshot: an answer to the earlier day commits
-    # before its day closes (the close waits for it), so a snapshot that sees the day closed
-    # sees the answer too.
-    earlier_open = (
-        select(_posts.c.id)
-        .where(
-            _posts.c.team_id == _answers.c.team_id,
-            _posts.c.channel_id == _answers.c.channel_id,
-            _posts.c.quiz_day < _answers.c.quiz_day,
-            _posts.c.status != CLOSED,
-        )
-        .exists()
-    )
-    answers = session.execute(
-        select(
-            _answers.c.id,
-            _answers.c.team_id,
-            _answers.c.channel_id,
-            _answers.c.user_id,
-            _answers.c.quiz_day,
-            _answers.c.correct,
-        )
-        .where(_answers.c.folded.is_(None), ~earlier_open)
-        .order_by(_answers.c.quiz_day, _answers.c.id)
-        .limit(limit)
-    ).all()
-    reviews = session.execute(
-        select(
-            _log.c.id, _log.c.team_id, _log.c.user_id, _log.c.question_id, _log.c.rating, _log.c.reviewed_at
-        )
-        .where(_log.c.folded.is_(None))
-        .order_by(_log.c.reviewed_at, _log.c.id)
-        .limit(limit)
-    ).all()
+    answers = session.execute(_foldable_answers(limit)).all()
+    reviews = session.execute(_foldable_reviews(limit)).all()
     if answers:
         _fold_answers(session, answers)
-        session.execute(
-            update(_answers).where(_answers.c.id.in_([row.id for row in answers])).values(folded=True)
-        )
+        session.execute(_ANSWERS_FOLDED, {"ids": [row.id for row in answers]})
     if reviews:
         _fold_reviews(session, reviews)
-        session.execute(update(_log).where(_log.c.id.in_([row.id for row in reviews])).values(folded=True))
+        session.execute(_LOG_FOLDED, {"ids": [row.id for row in reviews]})
     return len(answers) + len(reviews)
 
 
@@ -316,12 +419,7 @@ def _fold_answers(session: Session, rows: Sequence) -> None:  # type: ignore[typ
     for row in rows:
         by_person[(row.team_id, row.channel_id, row.user_id)].append(row)
     stats = _load_stats(session, by_person)
-    closed: dict[tuple[str, str], list[dt.date]] = {}
-    for team_id in {key[0] for key in by_person}:
-        for channel, days in _closed_days(
-            session, team_id, [k[1] for k in by_person if k[0] == team_id]
-        ).items():
-            closed[(team_id, channel)] = days
+    closed = _closed_for(session, stats, by_person)
     periods: dict[tuple[str, str, str, dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
     for key, answers in by_person.items():
         current = stats.get(key, PersonStats())
@@ -349,11 +447,7 @@ def _load_stats(
     for team_id, channel_id, user_id in keys:
         by_channel[(team_id, channel_id)].append(user_id)
     for (team_id, channel_id), users in by_channel.items():
-        for row in session.execute(
-            select(_stats).where(
-                _stats.c.team_id == team_id, _stats.c.channel_id == channel_id, _stats.c.user_id.in_(users)
-            )
-        ):
+        for row in session.execute(_STATS_OF, {"team": team_id, "channel": channel_id, "users": users}):
             found[(team_id, channel_id, row.user_id)] = _stats_of(row)
     return found
 
@@ -378,29 +472,14 @@ def _store_stats(session: Session, stats: dict[tuple[str, str, str], PersonStats
         }
         for (team_id, channel_id, user_id), s in stats.items()
     ]
-    statement = insert_for(session, _stats)
-    columns = [c for c in values[0] if c not in ("team_id", "channel_id", "user_id")]
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id", "channel_id", "user_id"],
-            set_={column: statement.excluded[column] for column in columns},
-        ),
-        values,
-    )
+    session.execute(_upserts(session.get_bind().dialect.name)[0], values)
 
 
 def _add_periods(session: Session, periods: dict[tuple[str, str, str, dt.date, str], list[int]]) -> None:
     if not periods:
         return
-    statement = insert_for(session, _periods)
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id", "channel_id", "period", "period_start", "user_id"],
-            set_={
-                "answered": _periods.c.answered + statement.excluded.answered,
-                "correct": _periods.c.correct + statement.excluded.correct,
-            },
-        ),
+        _upserts(session.get_bind().dialect.name)[1],
         [
             {
                 "team_id": team_id,
@@ -421,16 +500,13 @@ def _fold_reviews(session: Session, rows: Sequence) -> None:  # type: ignore[typ
     for row in rows:
         by_card[(row.team_id, row.user_id, row.question_id)].append(row)
     cards: dict[tuple[str, str, str], spaced.CardState] = {}
-    by_person: dict[tuple[str, str], list[str]] = defaultdict(list)
+    # By question: a morning's batch is many people answering the same daily question.
+    by_question: dict[tuple[str, str], list[str]] = defaultdict(list)
     for team_id, user_id, question_id in by_card:
-        by_person[(team_id, user_id)].append(question_id)
-    for (team_id, user_id), questions in by_person.items():
-        for row in session.execute(
-            select(_cards).where(
-                _cards.c.team_id == team_id, _cards.c.user_id == user_id, _cards.c.question_id.in_(questions)
-            )
-        ):
-            cards[(team_id, user_id, row.question_id)] = card_of(row)
+        by_question[(team_id, question_id)].append(user_id)
+    for (team_id, question_id), users in by_question.items():
+        for row in session.execute(_CARDS_OF, {"team": team_id, "question": question_id, "users": users}):
+            cards[(team_id, row.user_id, question_id)] = card_of(row)
     good = spaced.rating(True).value
     for key, reviews in by_card.items():
         card = cards.get(key)
@@ -446,13 +522,8 @@ def _fold_reviews(session: Session, rows: Sequence) -> None:  # type: ignore[typ
 def _store_cards(session: Session, cards: dict[tuple[str, str, str], spaced.CardState]) -> None:
     if not cards:
         return
-    statement = insert_for(session, _cards)
-    columns = ("state", "step", "stability", "difficulty", "due", "last_review")
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id", "user_id", "question_id"],
-            set_={column: statement.excluded[column] for column in columns},
-        ),
+        _upserts(session.get_bind().dialect.name)[2],
         [
             {
                 "team_id": team_id,
