@@ -231,7 +231,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             write_answers(
                 sys.stdout,
                 db=runtime.db,
-                bank=runtime.bank,
+                question=lambda question_id, version: runtime.catalog.version_of(team, question_id, version),
                 team_id=team,
                 channel_id=args.channel,
                 start=start,

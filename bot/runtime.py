@@ -31,6 +31,7 @@ from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
 from bot.services.answering import Answering
+from bot.services.catalog import QuestionCatalog
 from bot.services.counts import AnswerCounts
 from bot.services.delivery import ClaimedDelivery
 from bot.services.feedback import Feedback
@@ -151,7 +152,8 @@ def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: Budg
 class Runtime:
     settings: Settings
     db: Database
-    bank: Bank
+    bank: Bank  # the shipped bank (or CONTENT_DIR's)
+    catalog: QuestionCatalog  # the questions each workspace can see: the bank and its own
     clock: ClusterClock
     clients: SlackClients
     gate: BudgetGate
@@ -258,23 +260,30 @@ def build_runtime(
         stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds),
     )
     schedules = Schedules(db=db, clock=clock)
-    reports = Reports(db=db, bank=bank, schedules=schedules)
+    catalog = QuestionCatalog(db=db, bank=bank, clock=clock)
+    reports = Reports(db=db, catalog=catalog, schedules=schedules)
     posts = DailyPosts(
-        db=db, bank=bank, clients=clients, clock=clock, delivery=delivery, schedules=schedules, outbox=outbox
+        db=db,
+        catalog=catalog,
+        clients=clients,
+        clock=clock,
+        delivery=delivery,
+        schedules=schedules,
+        outbox=outbox,
     )
-    insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
-    recaps = SeasonRecaps(db=db, bank=bank, clock=clock, delivery=delivery, insights=insights)
+    insights = InsightsService(db=db, catalog=catalog, clock=clock, reports=reports)
+    recaps = SeasonRecaps(db=db, catalog=catalog, clock=clock, delivery=delivery, insights=insights)
     counts = AnswerCounts(
         outbox=outbox,
         db=db,
-        bank=bank,
+        catalog=catalog,
         clients=clients,
         clock=clock,
         window_seconds=settings.count_update_seconds,
         on_closed=lambda post_id, team_id: posts.reveal(post_id, team_id=team_id),
     )
-    reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
-    answering = Answering(db=db, bank=bank, clock=clock)
+    reminders = Reminders(db=db, catalog=catalog, clock=clock, clients=clients, delivery=delivery)
+    answering = Answering(db=db, catalog=catalog, clock=clock)
     replies = PrivateReplies(
         db=db,
         clock=clock,
@@ -302,18 +311,18 @@ def build_runtime(
         reminders=reminders.run_due,
         catch_up=catch_up,
     )
-    private_answers = PrivateAnswers(db=db, bank=bank, clock=clock)
-    practice = Practice(db=db, bank=bank, clock=clock, answers=private_answers)
-    reviews = Reviews(db=db, bank=bank, clock=clock, answers=private_answers)
+    private_answers = PrivateAnswers(db=db, catalog=catalog, clock=clock)
+    practice = Practice(db=db, catalog=catalog, clock=clock, answers=private_answers)
+    reviews = Reviews(db=db, catalog=catalog, clock=clock, answers=private_answers)
     teams = Teams(db=db, clients=clients, reports=reports, clock=clock)
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
-    feedback = Feedback(db=db, bank=bank, clock=clock)
-    home = Home(db=db, bank=bank, reports=reports, reviews=reviews, clients=clients, outbox=outbox)
+    feedback = Feedback(db=db, catalog=catalog, clock=clock)
+    home = Home(db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox)
     router = CommandRouter(
         db=db,
-        bank=bank,
+        catalog=catalog,
         clock=clock,
         admins=admins,
         reports=reports,
@@ -332,7 +341,7 @@ def build_runtime(
         practice_answer=PracticeAnswer(practice=practice, replies=replies),
         review_answer=ReviewAnswer(reviews=reviews, replies=replies),
         report_problem=ReportProblem(
-            feedback=feedback, bank=bank, admins=admins, replies=replies, clients=clients
+            feedback=feedback, catalog=catalog, admins=admins, replies=replies, clients=clients
         ),
         report_submission=ReportSubmission(feedback=feedback),
         leader_quiz=LeaderQuiz(router=router, replies=replies),
@@ -343,6 +352,7 @@ def build_runtime(
         settings=settings,
         db=db,
         bank=bank,
+        catalog=catalog,
         clock=clock,
         clients=clients,
         gate=gate,
@@ -447,7 +457,7 @@ def build_admin(runtime: Runtime) -> WSGIApp:
     )
     dashboard = Dashboard(
         db=runtime.db,
-        bank=runtime.bank,
+        catalog=runtime.catalog,
         clock=runtime.clock,
         schedules=runtime.schedules,
         insights=runtime.insights,

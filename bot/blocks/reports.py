@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.reviews import due_line, memory_lines
 from bot.blocks.teams import TEAM_HELP
-from bot.blocks.text import period_label, plural
+from bot.blocks.text import escape, period_label, plural
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport, Status
 from bot.domain.reviews import Memory
 from db.results import MIN_ANSWERS_FOR_ACCURACY
@@ -29,7 +29,7 @@ def _section(text: str) -> SectionBlock:
 
 
 def lessons_text(lessons: list[LessonProgress]) -> str:
-    return "\n".join(f"• {p.lesson}: {p.completed} / {p.total} completed" for p in lessons)
+    return "\n".join(f"• {escape(p.lesson)}: {p.completed} / {p.total} completed" for p in lessons)
 
 
 def render_stats(
@@ -90,7 +90,7 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
 
 def render_lessons(lessons: list[LessonProgress], ids: list[str]) -> tuple[str, list[Block]]:
     lines = [
-        f"{number}. *{p.lesson}* (`{lesson_id}`): {p.completed} / {p.total} completed"
+        f"{number}. *{escape(p.lesson)}* (`{lesson_id}`): {p.completed} / {p.total} completed"
         for number, (p, lesson_id) in enumerate(zip(lessons, ids, strict=True), start=1)
     ]
     return "Lessons", [

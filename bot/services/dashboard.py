@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -15,6 +15,7 @@ from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overvi
 from bot.domain.feedback import OpenReport
 from bot.domain.reports import ChannelStatus
 from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.schedules import Schedules
@@ -49,14 +50,14 @@ class Dashboard:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clock: Clock,
         schedules: Schedules,
         insights: InsightsService,
         feedback: Feedback,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.schedules = schedules
         self.insights = insights
@@ -113,9 +114,10 @@ class Dashboard:
         for event in events:
             by_card[event.card_id].append((event.reviewed_at, event.rating != 1))  # fsrs: 1 Again, 3 Good
             question_of[event.card_id] = event.question_id
+        bank = self.catalog.for_team(team_id)
         per_lesson: dict[str, list[list[int]]] = {}
         for card_id, reviews in by_card.items():
-            question = self.bank.question(question_of[card_id])
+            question = bank.question(question_of[card_id])
             if question is None:
                 continue
             points = per_lesson.setdefault(question.lesson_id, [[0, 0] for _ in weeks])
@@ -125,7 +127,7 @@ class Dashboard:
                     point[1] += 1
         lessons = [
             LessonSeries(lesson=lesson.title, points=[(r, n) for r, n in per_lesson[lesson.id]])
-            for lesson in self.bank.lessons
+            for lesson in bank.lessons
             if lesson.id in per_lesson
         ]
         return Learning(channel_id=channel_id, weeks=weeks, lessons=lessons)
@@ -137,16 +139,17 @@ class Dashboard:
         )
         with self.db.reading() as session:
             answers = queries.channel_answers(session=session, team_id=team_id, channel_id=channel_id)
+        bank = self.catalog.for_team(team_id)
         keys = {}
         for insight in summary.questions:
-            question = self.bank.question(insight.question_id)
+            question = bank.question(insight.question_id)
             if question is not None:
                 keys[insight.question_id] = question.correct_index
-        checks = rules.key_checks(answers, keys)
+        checks = rules.key_checks(self._in_current_versions(team_id, bank, answers), keys)
         rows = []
         for insight in summary.questions:
-            question = self.bank.question(insight.question_id)
-            lesson = self.bank.lesson(question.lesson_id) if question else None
+            question = bank.question(insight.question_id)
+            lesson = bank.lesson(question.lesson_id) if question else None
             check = checks.get(insight.question_id, rules.KeyCheck(0, 0, None, 0))
             bad_key_option = None
             if question is not None and check.bad_key and check.distractor is not None:
@@ -165,6 +168,27 @@ class Dashboard:
                 )
             )
         return rows
+
+    def _in_current_versions(
+        self, team_id: str, bank: Bank, answers: list[queries.AnswerRow]
+    ) -> list[queries.AnswerRow]:
+        """Answers as votes for the current version's options: an answer given to an earlier
+        version of an edited question counts for the option of the same text (or for none)."""
+        moved = []
+        for answer in answers:
+            current = bank.question(answer.question_id)
+            if current is None or answer.version in (None, current.version):
+                moved.append(answer)
+                continue
+            shown = self.catalog.version_of(team_id, answer.question_id, answer.version)
+            text = (
+                shown.options[answer.option_index].text
+                if shown is not None and 0 <= answer.option_index < len(shown.options)
+                else None
+            )
+            index = next((i for i, o in enumerate(current.options) if o.text == text), -1)
+            moved.append(replace(answer, option_index=index))
+        return moved
 
     def open_reports(self, *, team_id: str) -> list[OpenReport]:
         return self.feedback.open(team_id=team_id)

@@ -9,13 +9,14 @@ from concurrent.futures import Future
 
 from bot.blocks.home import render_home, render_home_unavailable
 from bot.domain.reports import HomeChannel, HomeReport, Verdict
+from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import HOME, Call, GiveUp, Outbox
-from content import Bank
 from db.engine import Database, is_unavailable
 from db.periods import MONTH
+from db.queries import posts as post_queries
 from db.queries.answers import latest_answers
 from db.queries.stats import user_channels, user_stats
 from db.queries.teams import team_of
@@ -31,14 +32,14 @@ class Home:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         reports: Reports,
         reviews: Reviews,
         clients: SlackClients,
         outbox: Outbox,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.reports = reports
         self.reviews = reviews
         self.clients = clients
@@ -81,9 +82,15 @@ class Home:
         """The person's latest daily answers with what their private replies said."""
         with self.db.reading() as session:
             answers = latest_answers(session=session, team_id=team_id, user_id=user_id, limit=LATEST_VERDICTS)
+            versions = {
+                answer.post_id: post.question_version
+                for answer in answers
+                if (post := post_queries.get_post(session=session, post_id=answer.post_id)) is not None
+            }
         found = []
         for answer in answers:
-            question = self.bank.question(answer.question_id)
+            # What the reply said: the version the post showed.
+            question = self.catalog.version_of(team_id, answer.question_id, versions.get(answer.post_id))
             if question is None or answer.option_index >= len(question.options):
                 continue  # a question no longer in the bank
             found.append(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.clock import FakeClock
 from bot.services.answering import Answering
+from bot.services.catalog import QuestionCatalog
 from content import load_bank
 from db.engine import Database
 from db.queries import answers as answer_queries
@@ -204,7 +205,8 @@ def test_a_click_that_races_the_close_counts_for_nothing(
             return real_record_answer(**kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr("bot.services.answering.record_answer", close_first)
-        answering = Answering(db=db, bank=bank, clock=FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)))
+        clock = FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC))
+        answering = Answering(db=db, catalog=QuestionCatalog(db=db, bank=bank, clock=clock), clock=clock)
         result = answering.answer_daily(team_id=TEAM, channel_id="C1", user_id="UALICE", value=f"{post_id}:A")
         with db.reading() as session:
             post = get_post(session=session, post_id=post_id)

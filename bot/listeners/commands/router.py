@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
+from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.posting import DailyPosts, PostStatus
@@ -32,7 +33,6 @@ from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from bot.services.teams import Teams
-from content import Bank
 from db.engine import Database
 from db.periods import MONTH, PERIODS
 
@@ -58,7 +58,7 @@ class CommandRouter:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clock: Clock,
         admins: AdminChecker,
         reports: Reports,
@@ -73,7 +73,7 @@ class CommandRouter:
         leads_here: Callable[[], bool],
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.admins = admins
         self.reports = reports
@@ -197,7 +197,8 @@ class CommandRouter:
 
     def lessons(self, call: Invocation) -> Reply:
         progress = self.reports.lesson_progress(team_id=call.team_id, user_id=call.user_id)
-        return Reply(*render_lessons(progress, [lesson.id for lesson in self.bank.lessons]))
+        lessons = self.catalog.for_team(call.team_id).lessons
+        return Reply(*render_lessons(progress, [lesson.id for lesson in lessons if lesson.questions]))
 
     def teams(self, call: Invocation) -> Reply:
         return teams_board(
