@@ -20,6 +20,7 @@ from bot.clock import Clock, ClusterClock, DatabaseFollows, SystemClock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
+from bot.listeners.actions.own_questions import OwnQuestionActions
 from bot.listeners.actions.practice_answer import PracticeAnswer
 from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
@@ -27,6 +28,7 @@ from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
+from bot.listeners.views.own_question_submission import OwnQuestionSubmission
 from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
@@ -37,6 +39,7 @@ from bot.services.delivery import ClaimedDelivery
 from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
+from bot.services.own_questions import OwnQuestions
 from bot.services.people import People
 from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
@@ -172,6 +175,7 @@ class Runtime:
     counts: AnswerCounts
     replies: PrivateReplies
     home: Home
+    own: OwnQuestions
     people: People
     teams: Teams
     admins: AdminChecker
@@ -319,7 +323,10 @@ def build_runtime(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
     feedback = Feedback(db=db, catalog=catalog, clock=clock)
-    home = Home(db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox)
+    own = OwnQuestions(db=db, catalog=catalog, clock=clock, admins=admins, clients=clients, replies=replies)
+    home = Home(
+        db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox, own=own
+    )
     router = CommandRouter(
         db=db,
         catalog=catalog,
@@ -335,6 +342,7 @@ def build_runtime(
         insights=insights,
         feedback=feedback,
         leads_here=scheduler.is_leader,
+        own=own,
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, replies=replies),
@@ -346,6 +354,8 @@ def build_runtime(
         report_submission=ReportSubmission(feedback=feedback),
         leader_quiz=LeaderQuiz(router=router, replies=replies),
         app_home=AppHomeOpened(home=home),
+        own_actions=OwnQuestionActions(own=own, home=home),
+        own_submission=OwnQuestionSubmission(own=own, home=home),
         lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
     )
     return Runtime(
@@ -371,6 +381,7 @@ def build_runtime(
         counts=counts,
         replies=replies,
         home=home,
+        own=own,
         people=People(db=db, counts=counts),
         teams=teams,
         admins=admins,

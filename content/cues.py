@@ -210,12 +210,19 @@ def giveaways(question: Question) -> list[str]:
     return found
 
 
-def measure_lessons(name: str, lessons: Sequence[Lesson]) -> CueReport:
-    """Every strategy's share over a set of lessons (a workspace's own pack) and each lesson."""
+def measure_lessons(name: str, lessons: Sequence[Lesson], *, lesson_minimum: int = 0) -> CueReport:
+    """Every strategy's share over a set of lessons (a workspace's own pack) and each lesson.
+    A lesson of fewer than `lesson_minimum` questions is shown with no limit: on a handful of
+    questions a strategy's share says more about chance than about the writing."""
     questions = [q for lesson in lessons for q in lesson.questions]
     return CueReport(
         bank=_scope(name, questions, BANK_LIMIT),
-        lessons=tuple(_scope(_lesson_name(ls), ls.questions, LESSON_LIMIT) for ls in lessons),
+        lessons=tuple(
+            _scope(
+                _lesson_name(ls), ls.questions, LESSON_LIMIT if len(ls.questions) >= lesson_minimum else 1.0
+            )
+            for ls in lessons
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.authoring import authoring_blocks
 from bot.blocks.reports import lessons_text
 from bot.blocks.reviews import due_line, memory_lines, start_button
 from bot.blocks.text import escape, plural
@@ -84,6 +85,8 @@ def render_home(report: HomeReport) -> dict:
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Lesson progress*\n{lessons_text(lessons)}")))
     if report.memory is not None:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=memory_lines(report.memory))))
+    if report.authoring is not None:
+        blocks.extend(authoring_blocks(report.authoring))
     blocks.append(
         ContextBlock(
             elements=[

@@ -88,7 +88,9 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
     return f"Leaderboard ({label})", blocks
 
 
-def render_lessons(lessons: list[LessonProgress], ids: list[str]) -> tuple[str, list[Block]]:
+def render_lessons(
+    lessons: list[LessonProgress], ids: list[str], *, note: str | None = None
+) -> tuple[str, list[Block]]:
     lines = [
         f"{number}. *{escape(p.lesson)}* (`{lesson_id}`): {p.completed} / {p.total} completed"
         for number, (p, lesson_id) in enumerate(zip(lessons, ids, strict=True), start=1)
@@ -96,7 +98,11 @@ def render_lessons(lessons: list[LessonProgress], ids: list[str]) -> tuple[str, 
     return "Lessons", [
         _section("*Lessons*\n" + "\n".join(lines)),
         ContextBlock(
-            elements=[MarkdownTextObject(text="Practise one with `/leader-quiz practice <number>`")]
+            elements=[
+                MarkdownTextObject(
+                    text="Practise one with `/leader-quiz practice <number>`" + (f" · {note}" if note else "")
+                )
+            ]
         ),
     ]
 

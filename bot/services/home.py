@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
+from dataclasses import replace
 
 from bot.blocks.home import render_home, render_home_unavailable
 from bot.domain.reports import HomeChannel, HomeReport, Verdict
 from bot.services.catalog import QuestionCatalog
+from bot.services.own_questions import OwnQuestions
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.slack.clients import SlackClients
@@ -37,6 +39,7 @@ class Home:
         reviews: Reviews,
         clients: SlackClients,
         outbox: Outbox,
+        own: OwnQuestions | None = None,
     ) -> None:
         self.db = db
         self.catalog = catalog
@@ -44,8 +47,11 @@ class Home:
         self.reviews = reviews
         self.clients = clients
         self.outbox = outbox
+        self.own = own
 
-    def report(self, *, team_id: str, user_id: str) -> HomeReport:
+    def report(
+        self, *, team_id: str, user_id: str, enterprise_id: str | None = None, notice: str | None = None
+    ) -> HomeReport:
         with self.db.reading() as session:
             channel_ids = user_channels(session=session, team_id=team_id, user_id=user_id)
         channels = []
@@ -71,11 +77,17 @@ class Home:
                 )
             )
         lessons = self.reports.lesson_progress(team_id=team_id, user_id=user_id)
+        authoring = None
+        if self.own is not None:
+            authoring = self.own.home(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
+            if notice and authoring.admin:
+                authoring = replace(authoring, notice=notice)
         return HomeReport(
             channels=channels,
             lessons=lessons,
             memory=self.reviews.memory(team_id=team_id, user_id=user_id),
             verdicts=self.verdicts(team_id=team_id, user_id=user_id),
+            authoring=authoring,
         )
 
     def verdicts(self, *, team_id: str, user_id: str) -> list[Verdict]:
@@ -106,10 +118,15 @@ class Home:
             )
         return found
 
-    def publish(self, *, team_id: str, user_id: str) -> Future:
-        """Queue the person's App Home (views.publish); a newer one replaces it in the queue."""
+    def publish(
+        self, *, team_id: str, user_id: str, enterprise_id: str | None = None, notice: str | None = None
+    ) -> Future:
+        """Queue the person's App Home (views.publish); a newer one replaces it in the queue.
+        `notice`: a line for an admin about what they just did (approved, declined, retired)."""
         try:
-            view = render_home(self.report(team_id=team_id, user_id=user_id))
+            view = render_home(
+                self.report(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id, notice=notice)
+            )
         except Exception as error:
             if not is_unavailable(error):
                 raise
