@@ -348,3 +348,48 @@ def test_authored_text_cannot_ping_or_link(
         "type": "header",
         "text": {"type": "plain_text", "text": "Question 1 of 1 · <!here> Ours"},
     }
+
+
+def test_forget_and_purge_cover_authorship(
+    app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender
+) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import OwnQuestion, QuestionSuggestion, QuestionVersion
+    from db.queries.workspaces import purge
+
+    write(slack, fake_slack, FORM)
+    write(slack, fake_slack, SUGGESTED, user="UMEMBER", text="suggest")
+    write(
+        slack,
+        fake_slack,
+        {**SUGGESTED, "source": "Our billing runbook, section 'Leases'"},
+        user="UMEMBER",
+        text="suggest",
+    )
+    first, _ = app.runtime.own.home(team_id="T0001", user_id="UADMIN").queue
+    assert app.runtime.own.approve(team_id="T0001", suggestion_id=first.id, by="UADMIN").ok
+    reply_to(slack, fake_slack, "lessons use both", "UADMIN")
+    post(app, fake_slack, DAY)  # an own question, then a shipped one: each post pins its version
+    post(app, fake_slack, DAY + dt.timedelta(days=1))
+
+    exported = app.runtime.people.export(user_id="UMEMBER", team_id=None)["tables"]
+    assert len(exported["question_suggestions"]) == 2 and len(exported["own_questions"]) == 1
+    forgotten = app.runtime.people.forget(user_id="UMEMBER", team_id=None)
+    assert forgotten.deleted["question_suggestions"] == 2 and forgotten.redacted["own_questions"] == 1
+    admin = app.runtime.people.export(user_id="UADMIN", team_id="T0001")["tables"]
+    assert len(admin["own_questions"]) == 2  # wrote one, approved (and so authored) the other
+    forgotten = app.runtime.people.forget(user_id="UADMIN", team_id="T0001")
+    assert forgotten.redacted["own_questions"] == 2
+    with app.runtime.db.reading() as session:
+        rows = session.execute(select(OwnQuestion.author_id, OwnQuestion.suggested_by)).all()
+        assert [tuple(row) for row in rows] == [(None, None), (None, None)]  # the questions stay
+        assert session.execute(select(func.count()).select_from(QuestionSuggestion)).scalar() == 0
+    assert len(app.runtime.own.listing(team_id="T0001")) == 2
+
+    with app.runtime.db.writing() as session:
+        removed = purge(session=session, team_id="T0001")
+    assert removed["own_questions"] == 2 and removed["own_lessons"] == 1 and removed["question_versions"] == 2
+    with app.runtime.db.reading() as session:
+        teams = set(session.execute(select(QuestionVersion.team_id)).scalars())
+    assert teams == {""}  # only the shipped bank's versions, which are no workspace's
