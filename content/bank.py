@@ -170,7 +170,9 @@ class Bank:
         """A lesson by id, number or (case-insensitive) title prefix, for `/leader-quiz practice <lesson>`."""
         wanted = text.strip().lower()
         for lesson in self.lessons:
-            if wanted in (lesson.id, str(lesson.number)) or lesson.title.lower().startswith(wanted):
+            # A workspace's own lesson answers to the id it wrote (`ours` of `own/T0123/ours`).
+            named = (lesson.id, lesson.id.rsplit("/", 1)[-1], str(lesson.number))
+            if wanted in named or lesson.title.lower().startswith(wanted):
                 return lesson
         return None
 

@@ -233,8 +233,10 @@ class OwnQuestions:
         """Every own question of the workspace, lesson by lesson, current ones in order first."""
         lessons = self.catalog.own_lessons(team_id, local=True)
         with self.db.reading() as session:
-            versions = queries.version_count(session=session, team_id=team_id)
             rows = {row.local_id: row for row in queries.questions(session=session, team_id=team_id)}
+            versions = queries.version_count(
+                session=session, question_ids=[row.question_id for row in rows.values()]
+            )
         found = []
         for lesson in lessons:
             for question in (*lesson.questions, *lesson.retired):
@@ -508,8 +510,7 @@ class OwnQuestions:
 
     def reject(self, *, team_id: str, suggestion_id: int, by: str, note: str) -> Decision:
         with self.db.writing() as session:
-            row = queries.get_suggestion(session=session, team_id=team_id, suggestion_id=suggestion_id)
-            decided = row is not None and queries.decide(
+            decided = queries.decide(
                 session=session,
                 team_id=team_id,
                 suggestion_id=suggestion_id,
@@ -518,10 +519,11 @@ class OwnQuestions:
                 now=self.clock.now(),
                 note=note.strip()[:500] or None,
             )
-            suggester = row.user_id if row is not None else ""
-            draft = Draft.from_json(json.loads(row.draft)) if row is not None else Draft()
-        if not decided:
-            return Decision(False, "That suggestion was decided already.")
+            row = queries.get_suggestion(session=session, team_id=team_id, suggestion_id=suggestion_id)
+            if not decided or row is None:
+                return Decision(False, "That suggestion was decided already.")
+            suggester = row.user_id
+            draft = Draft.from_json(json.loads(row.draft))
         said = f"\n> {escape(note.strip()[:500])}" if note.strip() else ""
         self.replies.send(
             team_id=team_id,

@@ -91,11 +91,13 @@ def version_body(*, session: Session, question_id: str, version: str) -> dict | 
     return json.loads(body) if body is not None else None
 
 
-def version_count(*, session: Session, team_id: str) -> dict[str, int]:
-    """How many versions each of the workspace's own questions has had."""
+def version_count(*, session: Session, question_ids: list[str]) -> dict[str, int]:
+    """How many versions each of these questions has had (their ids name their workspace)."""
+    if not question_ids:
+        return {}
     rows = session.execute(
         select(QuestionVersion.question_id, func.count(QuestionVersion.id))
-        .where(QuestionVersion.team_id == team_id)
+        .where(QuestionVersion.question_id.in_(question_ids))
         .group_by(QuestionVersion.question_id)
     )
     return {question_id: int(count) for question_id, count in rows}
@@ -190,10 +192,6 @@ def next_position(*, session: Session, team_id: str, lesson_id: str) -> int:
         )
     ).scalar()
     return (last or 0) + 1
-
-
-def local_ids(*, session: Session, team_id: str) -> set[str]:
-    return set(session.execute(select(OwnQuestion.local_id).where(OwnQuestion.team_id == team_id)).scalars())
 
 
 def save_question(
@@ -373,13 +371,4 @@ def set_channel_use(*, session: Session, team_id: str, channel_id: str, use: str
         statement.on_conflict_do_update(
             index_elements=["team_id", "channel_id"], set_={"use": use, "updated_at": now}
         )
-    )
-
-
-def channel_uses(*, session: Session, team_id: str) -> dict[str, str]:
-    """Every channel of the workspace that chose other than the default."""
-    return dict(
-        session.execute(
-            select(ChannelLessons.channel_id, ChannelLessons.use).where(ChannelLessons.team_id == team_id)
-        ).all()
     )
