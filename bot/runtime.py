@@ -473,6 +473,7 @@ def build_admin(runtime: Runtime) -> WSGIApp:
         schedules=runtime.schedules,
         insights=runtime.insights,
         feedback=runtime.feedback,
+        own=runtime.own,
     )
     return AdminApp(
         access=access,

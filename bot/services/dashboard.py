@@ -1,6 +1,6 @@
 """What the admin dashboard shows and changes, for one workspace at a time: reads for its
-pages (overview, learning, questions, reports, schedules, changes), and the changes made
-from it, each written with its audit row in one transaction."""
+pages (overview, learning, questions, reports, schedules, own lessons, changes), and the
+changes made from it, each written with its audit row in one transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import dashboard as rules
+from bot.domain.authoring import OwnQuestionView
 from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overview, QuestionRow
 from bot.domain.feedback import OpenReport
 from bot.domain.reports import ChannelStatus
@@ -18,6 +19,7 @@ from bot.domain.schedule import ScheduleError, parse_schedule
 from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
+from bot.services.own_questions import OwnQuestions
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from content import Bank
@@ -25,6 +27,7 @@ from db.engine import Database
 from db.models import AdminAudit
 from db.queries import admin as admin_queries
 from db.queries import dashboard as queries
+from db.queries import own_questions as own_queries
 from db.queries import reports as report_queries
 from db.queries import schedules as schedule_queries
 from db.queries.insights import channel_people
@@ -32,6 +35,13 @@ from db.queries.stats import leaderboard
 
 QUIZ_DAYS = 30  # quiz days on the overview's charts
 WEEKS = 12  # weeks on the activity and learning charts
+
+
+@dataclass(frozen=True)
+class OwnLessonsPage:
+    questions: list[OwnQuestionView]  # lesson by lesson, current ones in order, then retired
+    pending: int  # suggestions waiting in the admins' App Home
+    channels: list[tuple[str, str]]  # quiz channels that post own questions: (channel, own|both)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Dashboard:
         schedules: Schedules,
         insights: InsightsService,
         feedback: Feedback,
+        own: OwnQuestions,
     ) -> None:
         self.db = db
         self.catalog = catalog
@@ -62,6 +73,7 @@ class Dashboard:
         self.schedules = schedules
         self.insights = insights
         self.feedback = feedback
+        self.own = own
 
     # -- reads -----------------------------------------------------------------------------
     def channels(self, *, team_id: str) -> list[str]:
@@ -196,6 +208,19 @@ class Dashboard:
     def schedules_of(self, *, team_id: str) -> list[ChannelStatus]:
         return read_status(db=self.db, now=self.clock.now(), team_id=team_id).channels
 
+    def own_lessons(self, *, team_id: str) -> OwnLessonsPage:
+        """The workspace's own questions, lesson by lesson; suggestions waiting; which quiz
+        channels post them."""
+        uses = [
+            (channel, self.own.channel_use(team_id=team_id, channel_id=channel))
+            for channel in self.channels(team_id=team_id)
+        ]
+        return OwnLessonsPage(
+            questions=self.own.listing(team_id=team_id),
+            pending=self.own.pending(team_id=team_id),
+            channels=[(channel, use) for channel, use in uses if use != "shipped"],
+        )
+
     def changes(self, *, team_id: str) -> list[Change]:
         with self.db.reading() as session:
             rows: list[AdminAudit] = admin_queries.recent_changes(session=session, team_id=team_id)
@@ -250,6 +275,25 @@ class Dashboard:
             )
         return spec.describe()
 
+    def retire_question(self, *, team_id: str, local_id: str, actor_id: str) -> bool:
+        """Take one of the workspace's own questions out of rotation (its history stays); False
+        if it has no such question in rotation."""
+        now = self.clock.now()
+        with self.db.writing() as session:
+            retired = own_queries.retire(session=session, team_id=team_id, local_id=local_id, now=now)
+            if retired:
+                admin_queries.record_change(
+                    session=session,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action="question.retire",
+                    target=local_id,
+                    detail="never posted or practised again; its history stays",
+                    now=now,
+                )
+        self.catalog.forget_places(team_id)
+        return retired
+
     def remove_schedule(self, *, team_id: str, channel_id: str, actor_id: str) -> bool:
         now = self.clock.now()
         with self.db.writing() as session:
@@ -269,4 +313,4 @@ class Dashboard:
         return removed
 
 
-__all__ = ["Change", "Count", "Dashboard", "ScheduleError"]
+__all__ = ["Change", "Count", "Dashboard", "OwnLessonsPage", "ScheduleError"]
