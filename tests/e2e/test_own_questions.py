@@ -393,3 +393,57 @@ def test_forget_and_purge_cover_authorship(
     with app.runtime.db.reading() as session:
         teams = set(session.execute(select(QuestionVersion.team_id)).scalars())
     assert teams == {""}  # only the shipped bank's versions, which are no workspace's
+
+
+def test_a_post_is_graded_and_revealed_by_its_version_on_a_replica_with_other_content(
+    env: dict[str, str], fake_slack: FakeSlack, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A rolling deploy: replica A runs the shipped bank and posts basics-1; replica B runs a bank
+    whose basics-1 was reworded since. B grades A's post, replies and reveals it by the text the
+    post showed (its pinned version, kept in the database), and B's own next post shows B's."""
+    import shutil
+
+    from content.bank import LESSONS_DIR
+
+    lessons = tmp_path / "lessons"
+    shutil.copytree(LESSONS_DIR, lessons)
+    basics = lessons / "01-basics.yaml"
+    basics.write_text(
+        basics.read_text().replace(
+            "Leader election is a cluster of interchangeable nodes",
+            "REWORDED: leader election is a cluster of interchangeable nodes",
+            1,
+        )
+    )
+    old = InProcessApp.from_env(env)
+    new = InProcessApp.from_env({**env, "CONTENT_DIR": str(lessons)})
+    try:
+        old.runtime.posts.post_daily(
+            team_id="T0001", channel_id=CHANNEL, quiz_day=DAY, timezone="UTC", fence=None
+        )
+        message = fake_slack.messages(CHANNEL)[-1]
+        assert "Question 1 of 5 · Leader election basics" in block_texts(message["blocks"])
+        through_new = SlackSender(base_url=new.base_url, response_url_for=fake_slack.response_url)
+        right = next(
+            letter for letter, t in shown_options(message).items() if unescape(t) == "Leader election"
+        )
+        through_new.click(value=buttons(message)[right], user="UPLAYER", channel=CHANNEL)
+        [verdict] = fake_slack.wait_for_replies(user="UPLAYER")
+        said = block_texts(verdict.params["blocks"])
+        assert "Correct!" in said and "REWORDED" not in said and "Leader election is a cluster" in said
+        new.runtime.posts.post_daily(
+            team_id="T0001",
+            channel_id=CHANNEL,
+            quiz_day=DAY + dt.timedelta(days=1),
+            timezone="UTC",
+            fence=None,
+        )
+        fake_slack.wait_for("chat.update", where=lambda c: "Closed" in str(c.params.get("text")))
+        revealed = next(m for m in fake_slack.messages(CHANNEL) if m["ts"] == message["ts"])
+        assert "REWORDED" not in block_texts(revealed["blocks"])
+        assert "Leader election is a cluster" in block_texts(revealed["blocks"])
+        # Practice on B asks B's wording; the card (one per question) carries on.
+        assert new.runtime.catalog.version_of("T0001", "basics-1", None).explanation.startswith("REWORDED")
+    finally:
+        new.stop()
+        old.stop()
