@@ -128,12 +128,21 @@ HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered w
 • `/leader-quiz reports` — players' reports of problems with questions · `reports resolve N`"""
 
 
+OWN_HELP = """*Your team's own questions* (about your own systems, beside the curriculum):
+• `/leader-quiz suggest` — suggest one (a form); an admin adds, edits or declines it, and you hear which
+• `/leader-quiz author` (admins) — write one in a form; App Home lists suggestions to approve
+• `/leader-quiz lessons use shipped|own|both` (admins) — what this channel's daily questions draw on
+  (`both`: your own and the curriculum's take turns)
+• `/leader-quiz retire <id>` (admins) — take one of your own questions out of rotation; its history stays"""
+
+
 def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
     blocks: list[Block] = []
     if unknown:
         blocks.append(_section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
     blocks.append(_section(HELP_TEXT))
     blocks.append(_section(TEAM_HELP))
+    blocks.append(_section(OWN_HELP))
     return "leader-quiz help", blocks
 
 
