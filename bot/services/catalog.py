@@ -135,15 +135,14 @@ class QuestionCatalog:
     def version_of(self, team_id: str, question_id: str, version: str | None) -> Question | None:
         """Question `question_id` of the workspace as version `version` has it (None: as it is
         now); None if the workspace cannot see it (another workspace's own question included)."""
-        own = split_own_id(question_id)
-        if own is not None and own[0] != team_id:
-            return None
-        if own is None:
+        if not is_own(question_id):
             current = self.shipped.question(question_id)
             if version is None or (current is not None and current.version == version):
                 return current
             place = (current.lesson_id, current.position, current.retired) if current else ("", 0, True)
         else:
+            # Where the question sits among the workspace's own (read by its team_id): another
+            # workspace's question is in none of them, so it is never found from here.
             place = self._place(team_id, question_id)
             if place is None:
                 return None

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.blocks.question import render_closed_question, render_daily_question
 from bot.clock import Clock
-from bot.services.catalog import QuestionCatalog
+from bot.services.catalog import QuestionCatalog, is_own
 from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status, flag_refused_schedule
 from bot.services.schedules import Schedules
 from bot.slack.clients import SlackClients
@@ -129,7 +129,9 @@ class DailyPosts:
     def _claim_values(self, session: Session, team_id: str, channel_id: str, timezone: str) -> dict:
         """The new post's question, chosen in the claim's transaction from the sets the channel
         follows, and the version it will show, kept in that same transaction."""
-        shipped_ids, own_ids = self.catalog.rotation(team_id)
+        bank = self.catalog.for_team(team_id)
+        shipped_ids = [q.id for q in self.catalog.shipped.questions]
+        own_ids = [q.id for q in bank.questions if is_own(q.id)]
         values = post_queries.claim_values(
             session=session,
             team_id=team_id,
@@ -139,7 +141,7 @@ class DailyPosts:
             use=own_queries.channel_use(session=session, team_id=team_id, channel_id=channel_id),
             timezone=timezone,
         )
-        question = self.catalog.version_of(team_id, values["question_id"], None)
+        question = bank.question(values["question_id"])
         if question is not None:
             values["question_version"] = self.catalog.pin(session, team_id, question)
         return values
