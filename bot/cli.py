@@ -462,7 +462,8 @@ def cmd_content_list(args: argparse.Namespace) -> int:
             print(f"{q.lesson} ({q.lesson_id})")
         state = "retired" if q.retired else f"#{q.position}"
         prompt = q.prompt if len(q.prompt) <= 70 else q.prompt[:69] + "…"
-        print(f"  {q.local_id:<24} {state:<8} v{q.version} ({q.versions} versions)  {prompt}")
+        versions = f"{q.versions} version{'s' if q.versions != 1 else ''}"
+        print(f"  {q.local_id:<24} {state:<8} v{q.version} ({versions})  {prompt}")
     print(f"{waiting} suggestions waiting for an admin")
     return EXIT_OK
 

@@ -4,6 +4,7 @@ by the block it belongs to, so the modal shows it on that field; and who may wri
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -215,6 +216,7 @@ class OwnQuestionView:
     version: str
     versions: int
     suggested_by: str | None = None
+    updated_at: dt.datetime | None = None  # last written (new, edited, moved, retired)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Saved:
     question_id: str
     lesson: str
     created: bool
+    changed: bool = True  # False: an edit that changed nothing
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ class OwnQuestions:
                         version=question.version,
                         versions=versions.get(row.question_id, 1),
                         suggested_by=row.suggested_by,
+                        updated_at=row.updated_at,
                     )
                 )
         return found
@@ -427,7 +429,7 @@ class OwnQuestions:
                 now=now,
             )
             moved = editing is not None and editing.lesson_id != lesson_id
-            queries.save_question(
+            outcome = queries.save_question(
                 session=session,
                 team_id=team_id,
                 local_id=new_id,
@@ -455,7 +457,11 @@ class OwnQuestions:
                 raise AlreadyDecided
         self.catalog.forget_places(team_id)
         return Saved(
-            local_id=new_id, question_id=question_id, lesson=titles[lesson_id], created=editing is None
+            local_id=new_id,
+            question_id=question_id,
+            lesson=titles[lesson_id],
+            created=editing is None,
+            changed=outcome != "unchanged",
         )
 
     def suggest(self, *, team_id: str, user_id: str, draft: Draft) -> Checked | int:
@@ -598,7 +604,10 @@ class OwnQuestions:
             count = queries.pending_count(session=session, team_id=team_id)
         titles = dict(self.lesson_choices(team_id=team_id))
         queue = [_suggestion_view(row.id, row.user_id, row.draft, titles) for row in waiting]
-        recent = sorted(current, key=lambda q: q.local_id)[-RECENT_SHOWN:]
+        newest = sorted(
+            current, key=lambda q: (q.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), q.local_id)
+        )
+        recent = newest[-RECENT_SHOWN:][::-1]
         return AuthoringHome(
             admin=True,
             may_suggest=True,

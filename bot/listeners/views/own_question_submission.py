@@ -115,7 +115,9 @@ class OwnQuestionSubmission:
         if isinstance(saved, Checked):
             return saved.errors, None
         assert isinstance(saved, Saved)
-        did = "Added" if saved.created else "Saved a new version of"
+        did = (
+            "Added" if saved.created else "Saved a new version of" if saved.changed else "Nothing changed in"
+        )
         return {}, render_done(
             title="Saved",
             text=f"{did} `{saved.local_id}` in *{escape(saved.lesson)}*. Channels on "
