@@ -36,6 +36,7 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
+MAX_CHANNELS = 25  # channel sections on App Home (with the rest, well inside Slack's 100 blocks)
 EXPLANATION_CHARS = 600  # keeps a verdict's section well inside Slack's 3,000 characters
 
 
@@ -67,7 +68,14 @@ def render_home(report: HomeReport) -> dict:
             )
         blocks.append(due)
     if channels:
-        blocks.extend(_channel_section(channel) for channel in channels)
+        # Slack takes at most 100 blocks a view: a person in very many quiz channels sees the
+        # first ones, and how many more there are.
+        blocks.extend(_channel_section(channel) for channel in channels[:MAX_CHANNELS])
+        if len(channels) > MAX_CHANNELS:
+            more = plural(len(channels) - MAX_CHANNELS, "more quiz channel")
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=f"…and {more}: `/leader-quiz stats` in each")])
+            )
     else:
         blocks.append(
             SectionBlock(

@@ -173,3 +173,35 @@ def test_the_question_form_is_one_slack_takes_in_every_mode() -> None:
                 mode=mode, lessons=chosen_lessons, draft=draft, metadata={"mode": mode, "s": 1}
             )
             assert view_problems(view, surface="modal") == [], mode
+
+
+def test_app_home_with_everything_on_it_is_one_slack_takes() -> None:
+    import datetime as dt
+
+    from bot.blocks.home import render_home
+    from bot.domain.authoring import AuthoringHome, OwnQuestionView, SuggestionView
+    from bot.domain.reports import HomeChannel, HomeReport, LessonProgress, Verdict
+
+    channels = [HomeChannel(f"C{n:04d}", 3, 5, 1, 0, 10, 7, 12, 2, 30, "Blue") for n in range(80)]
+    verdicts = [Verdict("C0001", dt.date(2026, 12, 1), "p" * 500, "a", "b", False, "x" * 3000)] * 3
+    queue = tuple(SuggestionView(n, "UMEMBER", "Ours", "q" * 600, ("a", "b", "c"), "a") for n in range(10))
+    recent = tuple(
+        OwnQuestionView(f"q-{n}", f"own/T/q-{n}", "ours", "Ours", n, "p", "a", False, "v", 1)
+        for n in range(5)
+    )
+    report = HomeReport(
+        channels=channels,
+        lessons=[LessonProgress(lesson=f"L{n}", completed=1, total=5) for n in range(20)],
+        verdicts=verdicts,
+        authoring=AuthoringHome(
+            admin=True,
+            may_suggest=True,
+            questions=5,
+            lessons=1,
+            recent=recent,
+            queue=queue,
+            pending=12,
+            notice="Done.",
+        ),
+    )
+    assert view_problems(render_home(report), surface="home") == []
