@@ -243,7 +243,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             write_answers(
                 sys.stdout,
                 db=runtime.db,
-                bank=runtime.bank,
+                question=lambda question_id, version: runtime.catalog.version_of(team, question_id, version),
                 team_id=team,
                 channel_id=args.channel,
                 start=start,
@@ -353,7 +353,150 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_content(args: argparse.Namespace) -> int:
-    return cmd_content_reports(args) if args.action == "reports" else cmd_content_check(args)
+    handlers = {
+        "reports": cmd_content_reports,
+        "check": cmd_content_check,
+        "import": cmd_content_import,
+        "export": cmd_content_export,
+        "list": cmd_content_list,
+    }
+    if args.action in ("import",) and not args.target:
+        return _fail("content import needs a FILE or DIR of lesson YAML, and --team T", EXIT_USAGE)
+    return handlers[args.action](args)
+
+
+def _workspace(runtime, explicit: str | None) -> str | None:
+    """--team, or in single-workspace mode with a token, the token's workspace (auth.test)."""
+    if explicit:
+        return explicit
+    settings = runtime.settings
+    if settings.multi_workspace or settings.slack_bot_token == OFFLINE_TOKEN:
+        return None
+    client = runtime.clients.for_team("")
+    return client.auth_test()["team_id"] if client is not None else None
+
+
+def cmd_content_import(args: argparse.Namespace) -> int:
+    """A workspace's own lessons from a YAML file or folder (SPEC §12): each file checked as the
+    shipped bank is (`file:line: problem`; a file with one is not imported), the pack's
+    blind-strategy figures shown, and its limits enforced from 10 questions of its own."""
+    from pathlib import Path
+
+    runtime = _runtime(_offline_settings())
+    try:
+        team = _workspace(runtime, args.team)
+        if team is None:
+            return _fail("content import needs the workspace: pass --team T0123", EXIT_USAGE)
+        target = Path(args.target)
+        if not target.exists():
+            return _fail(f"{target}: no such file or folder", EXIT_USAGE)
+        report = runtime.own.import_pack(team_id=team, target=target)
+    finally:
+        runtime.close()
+    if report.problems:
+        print("\n".join(report.problems))
+    if report.cues is not None:
+        print("\n".join(report.cues.table()))
+    if report.cue_problems:
+        print("\n".join(report.cue_problems))
+        print(f"nothing imported: with 10 or more questions of its own, {team}'s pack keeps the limits above")
+        return EXIT_FAIL
+    if report.skipped:
+        print(f"not imported (fix the lines above): {', '.join(report.skipped)}")
+    if report.imported:
+        counts = report.counts
+        print(
+            f"imported {report.lessons} lessons into {team}: {counts['new']} new, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged questions"
+        )
+    elif not report.problems:
+        print("nothing to import")
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_content_export(args: argparse.Namespace) -> int:
+    """A workspace's own lessons as YAML on stdout (what `content import` reads back)."""
+    runtime = _runtime(_offline_settings())
+    try:
+        team = _workspace(runtime, args.team)
+        if team is None:
+            return _fail("content export needs the workspace: pass --team T0123", EXIT_USAGE)
+        text = runtime.own.export_pack(team_id=team)
+    finally:
+        runtime.close()
+    if not text:
+        print(f"{team} has no questions of its own", file=sys.stderr)
+        return EXIT_OK
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_content_list(args: argparse.Namespace) -> int:
+    """A workspace's own questions: lesson, id, state, version, the scene."""
+    runtime = _runtime(_offline_settings())
+    try:
+        team = _workspace(runtime, args.team)
+        if team is None:
+            return _fail("content list needs the workspace: pass --team T0123", EXIT_USAGE)
+        listed = runtime.own.listing(team_id=team)
+        waiting = runtime.own.pending(team_id=team)
+    finally:
+        runtime.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "team": team,
+                    "questions": [
+                        {
+                            "id": q.question_id,
+                            "local_id": q.local_id,
+                            "lesson": q.lesson_id,
+                            "position": q.position,
+                            "retired": q.retired,
+                            "version": q.version,
+                            "versions": q.versions,
+                            "prompt": q.prompt,
+                        }
+                        for q in listed
+                    ],
+                    "suggestions_waiting": waiting,
+                }
+            )
+        )
+        return EXIT_OK
+    if not listed:
+        print(f"{team} has no questions of its own")
+    lesson = None
+    for q in listed:
+        if q.lesson_id != lesson:
+            lesson = q.lesson_id
+            print(f"{q.lesson} ({q.lesson_id})")
+        state = "retired" if q.retired else f"#{q.position}"
+        prompt = q.prompt if len(q.prompt) <= 70 else q.prompt[:69] + "…"
+        versions = f"{q.versions} version{'s' if q.versions != 1 else ''}"
+        print(f"  {q.local_id:<24} {state:<8} v{q.version} ({versions})  {prompt}")
+    print(f"{waiting} suggestions waiting for an admin")
+    return EXIT_OK
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    """Which questions a channel's daily post draws on: shipped, own or both."""
+    settings = _offline_settings()
+    runtime = _runtime(settings)
+    try:
+        has_token = settings.multi_workspace or settings.slack_bot_token != OFFLINE_TOKEN
+        team = _resolve_team(
+            runtime, args.channel, args.team, ask_slack=has_token and not settings.multi_workspace
+        )
+        if team is None:
+            return _fail(TEAM_NEEDED, EXIT_USAGE)
+        print(
+            f"{args.channel}: {runtime.own.set_channel_use(team_id=team, channel_id=args.channel, use=args.choice)}"
+        )
+    finally:
+        runtime.close()
+    return EXIT_OK
 
 
 def cmd_content_reports(args: argparse.Namespace) -> int:
@@ -586,12 +729,24 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--team", help="multi-workspace mode: check this workspace's installation only")
     doctor.add_argument("--json", action="store_true")
 
-    content = add("content", cmd_content, "question bank tools: check the bank, read players' reports")
-    content.add_argument("action", choices=("check", "reports"))
+    content = add(
+        "content",
+        cmd_content,
+        "question bank tools: check the bank, read players' reports, a workspace's own lessons "
+        "(import FILE|DIR, export, list)",
+    )
+    content.add_argument("action", choices=("check", "reports", "import", "export", "list"))
+    content.add_argument("target", nargs="?", metavar="FILE|DIR", help="import: lesson YAML to import")
     content.add_argument("--path", help="check: a lessons folder to check instead of the shipped bank")
-    content.add_argument("--team", help="reports: one workspace's only")
+    content.add_argument("--team", help="reports: one workspace's only; import, export, list: the workspace")
     content.add_argument("--resolve", type=int, metavar="N", help="reports: mark report N resolved")
-    content.add_argument("--json", action="store_true", help="reports: as JSON")
+    content.add_argument("--json", action="store_true", help="reports, list: as JSON")
+
+    lessons = add("lessons", cmd_lessons, "which questions a channel's daily post draws on")
+    lessons.add_argument("action", choices=("use",))
+    lessons.add_argument("choice", choices=("shipped", "own", "both"))
+    lessons.add_argument("--channel", required=True)
+    lessons.add_argument("--team")
 
     purge = add("purge", cmd_purge, "delete all data of a workspace (after it uninstalled the app)")
     purge.add_argument("--team", required=True)

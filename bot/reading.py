@@ -1,5 +1,5 @@
 """What the CLI's reading commands need (stats, leaderboard, insights, export): the database,
-the question bank, schedules, reports and insights, and nothing that talks to Slack, sends or
+the question catalog (the bank and each workspace's own questions), schedules, reports and insights, and nothing that talks to Slack, sends or
 schedules. The whole runtime (Bolt, the outbox and its budgets, the scheduler, the answer
 writer) took a second to build for a command that reads a few rows; this is the imports and
 one query for the database's clock."""
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from bot.clock import cluster_clock
 from bot.config import Settings
+from bot.services.catalog import QuestionCatalog
 from bot.services.insights import InsightsService
 from bot.services.reports import Reports
 from bot.services.schedules import Schedules
-from content import Bank
 from db.engine import Database
 from db.migrate import ensure_current
 
@@ -22,7 +22,7 @@ from db.migrate import ensure_current
 class Reading:
     settings: Settings
     db: Database
-    bank: Bank
+    catalog: QuestionCatalog
     schedules: Schedules
     reports: Reports
     insights: InsightsService
@@ -38,8 +38,14 @@ def build_reading(settings: Settings) -> Reading:
     clock = cluster_clock(None, None)  # "today" is the database's, as in serve
     clock.measure(db)
     schedules = Schedules(db=db, clock=clock)
-    reports = Reports(db=db, bank=bank, schedules=schedules)
-    insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
+    catalog = QuestionCatalog(db=db, bank=bank, clock=clock)
+    reports = Reports(db=db, catalog=catalog, schedules=schedules)
+    insights = InsightsService(db=db, catalog=catalog, clock=clock, reports=reports)
     return Reading(
-        settings=settings, db=db, bank=bank, schedules=schedules, reports=reports, insights=insights
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        schedules=schedules,
+        reports=reports,
+        insights=insights,
     )

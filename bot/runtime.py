@@ -20,6 +20,7 @@ from bot.clock import Clock, ClusterClock, cluster_clock
 from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
+from bot.listeners.actions.own_questions import OwnQuestionActions
 from bot.listeners.actions.practice_answer import PracticeAnswer
 from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
@@ -27,16 +28,19 @@ from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
+from bot.listeners.views.own_question_submission import OwnQuestionSubmission
 from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
 from bot.services.answer_writer import AnswerWriter, Folder
 from bot.services.answering import Answering
+from bot.services.catalog import QuestionCatalog
 from bot.services.counts import AnswerCounts
 from bot.services.delivery import ClaimedDelivery
 from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
+from bot.services.own_questions import OwnQuestions
 from bot.services.people import People
 from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
@@ -152,7 +156,8 @@ def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: Budg
 class Runtime:
     settings: Settings
     db: Database
-    bank: Bank
+    bank: Bank  # the shipped bank (or CONTENT_DIR's)
+    catalog: QuestionCatalog  # the questions each workspace can see: the bank and its own
     clock: ClusterClock
     clients: SlackClients
     gate: BudgetGate
@@ -173,6 +178,7 @@ class Runtime:
     folder: Folder
     replies: PrivateReplies
     home: Home
+    own: OwnQuestions
     people: People
     teams: Teams
     admins: AdminChecker
@@ -255,25 +261,32 @@ def build_runtime(
         stale_claim=dt.timedelta(seconds=settings.claim_stale_seconds),
     )
     schedules = Schedules(db=db, clock=clock)
-    reports = Reports(db=db, bank=bank, schedules=schedules)
+    catalog = QuestionCatalog(db=db, bank=bank, clock=clock)
+    reports = Reports(db=db, catalog=catalog, schedules=schedules)
     posts = DailyPosts(
-        db=db, bank=bank, clients=clients, clock=clock, delivery=delivery, schedules=schedules, outbox=outbox
+        db=db,
+        catalog=catalog,
+        clients=clients,
+        clock=clock,
+        delivery=delivery,
+        schedules=schedules,
+        outbox=outbox,
     )
-    insights = InsightsService(db=db, bank=bank, clock=clock, reports=reports)
-    recaps = SeasonRecaps(db=db, bank=bank, clock=clock, delivery=delivery, insights=insights)
+    insights = InsightsService(db=db, catalog=catalog, clock=clock, reports=reports)
+    recaps = SeasonRecaps(db=db, catalog=catalog, clock=clock, delivery=delivery, insights=insights)
     counts = AnswerCounts(
         outbox=outbox,
         db=db,
-        bank=bank,
+        catalog=catalog,
         clients=clients,
         clock=clock,
         window_seconds=settings.count_update_seconds,
         on_closed=lambda post_id, team_id: posts.reveal(post_id, team_id=team_id),
     )
-    reminders = Reminders(db=db, bank=bank, clock=clock, clients=clients, delivery=delivery)
+    reminders = Reminders(db=db, catalog=catalog, clock=clock, clients=clients, delivery=delivery)
     writer = AnswerWriter(db=db)
     folder = Folder(db=db)
-    answering = Answering(db=db, bank=bank, clock=clock, writer=writer)
+    answering = Answering(db=db, catalog=catalog, clock=clock, writer=writer)
     replies = PrivateReplies(
         db=db,
         clock=clock,
@@ -301,18 +314,21 @@ def build_runtime(
         reminders=reminders.run_due,
         catch_up=catch_up,
     )
-    private_answers = PrivateAnswers(db=db, bank=bank, clock=clock)
-    practice = Practice(db=db, bank=bank, clock=clock, answers=private_answers)
-    reviews = Reviews(db=db, bank=bank, clock=clock, answers=private_answers)
+    private_answers = PrivateAnswers(db=db, catalog=catalog, clock=clock)
+    practice = Practice(db=db, catalog=catalog, clock=clock, answers=private_answers)
+    reviews = Reviews(db=db, catalog=catalog, clock=clock, answers=private_answers)
     teams = Teams(db=db, clients=clients, reports=reports, clock=clock)
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
-    feedback = Feedback(db=db, bank=bank, clock=clock)
-    home = Home(db=db, bank=bank, reports=reports, reviews=reviews, clients=clients, outbox=outbox)
+    feedback = Feedback(db=db, catalog=catalog, clock=clock)
+    own = OwnQuestions(db=db, catalog=catalog, clock=clock, admins=admins, clients=clients, replies=replies)
+    home = Home(
+        db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox, own=own
+    )
     router = CommandRouter(
         db=db,
-        bank=bank,
+        catalog=catalog,
         clock=clock,
         admins=admins,
         reports=reports,
@@ -325,23 +341,27 @@ def build_runtime(
         insights=insights,
         feedback=feedback,
         leads_here=scheduler.is_leader,
+        own=own,
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, replies=replies),
         practice_answer=PracticeAnswer(practice=practice, replies=replies),
         review_answer=ReviewAnswer(reviews=reviews, replies=replies),
         report_problem=ReportProblem(
-            feedback=feedback, bank=bank, admins=admins, replies=replies, clients=clients
+            feedback=feedback, catalog=catalog, admins=admins, replies=replies, clients=clients
         ),
         report_submission=ReportSubmission(feedback=feedback),
         leader_quiz=LeaderQuiz(router=router, replies=replies),
         app_home=AppHomeOpened(home=home),
+        own_actions=OwnQuestionActions(own=own, home=home),
+        own_submission=OwnQuestionSubmission(own=own, home=home),
         lifecycle=Lifecycle(workspaces=installs.workspaces) if installs else None,
     )
     return Runtime(
         settings=settings,
         db=db,
         bank=bank,
+        catalog=catalog,
         clock=clock,
         clients=clients,
         gate=gate,
@@ -362,6 +382,7 @@ def build_runtime(
         folder=folder,
         replies=replies,
         home=home,
+        own=own,
         people=People(db=db, counts=counts),
         teams=teams,
         admins=admins,
@@ -448,11 +469,12 @@ def build_admin(runtime: Runtime) -> WSGIApp:
     )
     dashboard = Dashboard(
         db=runtime.db,
-        bank=runtime.bank,
+        catalog=runtime.catalog,
         clock=runtime.clock,
         schedules=runtime.schedules,
         insights=runtime.insights,
         feedback=runtime.feedback,
+        own=runtime.own,
     )
     return AdminApp(
         access=access,

@@ -29,8 +29,12 @@ practised or reviewed again (`Bank.questions`, `Bank.current_question`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -78,6 +82,9 @@ DRAFTING_PHRASES = (
     "xxx",
     "note:",
 )
+# A link belongs in `link` (https only, shown as the source's link): a text field holding a URL
+# would reach Slack as a bare link, which Slack turns into a live one.
+_URL_IN_TEXT = re.compile(r"(?<![\w/])(?:[a-z][a-z0-9+.-]*://|www\.)\S", re.IGNORECASE)
 _DRAFTING = re.compile(
     "|".join(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])" for phrase in DRAFTING_PHRASES), re.IGNORECASE
 )
@@ -106,6 +113,13 @@ class Question:
     @property
     def correct_index(self) -> int:
         return next(i for i, option in enumerate(self.options) if option.correct)
+
+    @cached_property
+    def version(self) -> str:
+        """The version of what a player sees and is graded on (scene, options and key,
+        explanation, source, link, difficulty): a hash of it, so every replica names the same
+        text the same way without asking another. Lesson and place are not part of it."""
+        return content_version(self)
 
 
 @dataclass(frozen=True)
@@ -156,7 +170,9 @@ class Bank:
         """A lesson by id, number or (case-insensitive) title prefix, for `/leader-quiz practice <lesson>`."""
         wanted = text.strip().lower()
         for lesson in self.lessons:
-            if wanted in (lesson.id, str(lesson.number)) or lesson.title.lower().startswith(wanted):
+            # A workspace's own lesson answers to the id it wrote (`ours` of `own/T0123/ours`).
+            named = (lesson.id, lesson.id.rsplit("/", 1)[-1], str(lesson.number))
+            if wanted in named or lesson.title.lower().startswith(wanted):
                 return lesson
         return None
 
@@ -278,6 +294,11 @@ class _FileChecker:
                 _line_of(mapping, key),
                 f"{where}: `{key}` is {len(value)} characters, over the limit of {limit}",
             )
+        if _URL_IN_TEXT.search(value):
+            self.problem(
+                _line_of(mapping, key),
+                f"{where}: `{key}` holds a link; put it in `link` (one https:// URL per question)",
+            )
         return value
 
     def lesson(self) -> Lesson | None:
@@ -291,6 +312,10 @@ class _FileChecker:
         except (OSError, UnicodeDecodeError) as error:
             self.problem(1, f"cannot read: {error}")
             return None
+        return self.lesson_from(data)
+
+    def lesson_from(self, data: object) -> Lesson | None:
+        """One parsed lesson document (a mapping whose lines are known) into a Lesson."""
         if not isinstance(data, dict):
             self.problem(1, "a lesson file must be a mapping with id, title, goal and questions")
             return None
@@ -507,3 +532,222 @@ def _label(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+# -- versions ------------------------------------------------------------------------------
+VERSION_CHARS = 12
+
+
+def content_body(question: Question) -> dict:
+    """What a version holds: everything a player sees and is graded on, as plain data (the
+    shape `question_from_body` reads back)."""
+    return {
+        "prompt": question.prompt,
+        "options": [{"text": option.text, "correct": option.correct} for option in question.options],
+        "explanation": question.explanation,
+        "difficulty": question.difficulty,
+        "source": question.source,
+        "link": question.link,
+    }
+
+
+def content_version(question: Question) -> str:
+    """A short hash of the question's body: equal texts, equal versions, on every replica."""
+    canonical = json.dumps(content_body(question), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:VERSION_CHARS]
+
+
+def question_from_body(
+    body: Mapping, *, question_id: str, lesson_id: str, position: int, retired: bool = False
+) -> Question:
+    """A Question from a stored version's body (`content_body`), placed in its lesson."""
+    return Question(
+        id=question_id,
+        lesson_id=lesson_id,
+        position=position,
+        prompt=str(body["prompt"]),
+        options=tuple(Option(text=str(o["text"]), correct=bool(o["correct"])) for o in body["options"]),
+        explanation=str(body["explanation"]),
+        difficulty=int(body["difficulty"]),
+        source=str(body["source"]),
+        link=body.get("link") or None,
+        retired=retired,
+    )
+
+
+# -- one question's fields (a form in Slack), checked by the same rules ---------------------
+# The form's fields, as the keys of the problems `check_fields` returns.
+PROMPT, EXPLANATION, SOURCE, LINK, OPTIONS = "prompt", "explanation", "source", "link", "options"
+_FIELD_LINES = {"id": 1, "difficulty": 2, PROMPT: 3, OPTIONS: 4, EXPLANATION: 5, SOURCE: 6, LINK: 7}
+_OPTION_LINE = 100  # option i (1-based) is "line" 100 + i
+
+
+def option_field(number: int) -> str:
+    """The field of option `number` (1-based) in `check_fields`' problems."""
+    return f"option_{number}"
+
+
+def check_fields(
+    *,
+    question_id: str,
+    prompt: str,
+    options: Iterable[tuple[str, bool]],
+    explanation: str,
+    source: str,
+    link: str | None,
+    difficulty: int = 2,
+) -> tuple[Question | None, dict[str, str]]:
+    """Check one question as `load_bank` checks a lesson file's (the same checker, the same
+    rules), for a form: the problems by field (`prompt`, `option_2`, `options`, ...), each the
+    first problem found there; the question when there are none."""
+
+    def tagged(values: dict, lines: dict[str, int], line: int) -> _LineDict:
+        mapping = _LineDict(values)
+        mapping.line = line
+        mapping.key_lines = lines  # type: ignore[attr-defined]
+        return mapping
+
+    raw_options = [
+        tagged(
+            {"text": text, **({"correct": True} if correct else {})},
+            {"text": _OPTION_LINE + n, "correct": _OPTION_LINE + n},
+            _OPTION_LINE + n,
+        )
+        for n, (text, correct) in enumerate(options, start=1)
+    ]
+    values: dict = {
+        "id": question_id,
+        "difficulty": difficulty,
+        PROMPT: prompt,
+        OPTIONS: raw_options,
+        EXPLANATION: explanation,
+        SOURCE: source,
+    }
+    if link:
+        values[LINK] = link
+    checker = _FileChecker(Path("form"), "form", 1)
+    question = checker.question(tagged(values, _FIELD_LINES, 1), "form", 1, 1)
+    where = f"question {question_id}"
+    by_line = {line: name for name, line in _FIELD_LINES.items()}
+    problems: dict[str, str] = {}
+    for problem in checker.problems:
+        _, line_text, message = problem.split(":", 2)
+        line = int(line_text)
+        field_name = option_field(line - _OPTION_LINE) if line > _OPTION_LINE else by_line.get(line, PROMPT)
+        message = message.strip()
+        for prefix in (f"{where} option {line - _OPTION_LINE}: ", f"{where}: "):
+            message = message.removeprefix(prefix)
+        problems.setdefault(field_name, message[:1].upper() + message[1:])
+    return (None if problems else question), problems
+
+
+# -- a workspace's own pack: lesson files that may hold several lessons each ----------------
+@dataclass
+class PackFile:
+    """One file of a pack: its lessons (in order), each question's line, and its problems
+    (`file:line: problem`); a file with a problem is not imported at all."""
+
+    label: str
+    lessons: list[Lesson] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # question id -> its line
+    lesson_lines: dict[str, int] = field(default_factory=dict)  # lesson id -> its `id` line
+    problems: list[str] = field(default_factory=list)
+
+
+def pack_files(target: Path) -> list[Path]:
+    """A file, or a folder's `*.yaml` files in name order."""
+    return sorted(target.glob("*.yaml")) if target.is_dir() else [target]
+
+
+def read_pack_file(path: Path) -> PackFile:
+    """Parse and check one file of lessons (one lesson per YAML document, `---` between them)
+    with the shipped bank's checker, plus what a pack needs: ids unique within the file, and
+    `replaced_by` naming a question of the file. Cross-pack checks are the importer's."""
+    label = _label(path)
+    found = PackFile(label=label)
+    try:
+        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LineLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        found.problems.append(
+            f"{label}:{mark.line + 1 if mark else 1}: not valid YAML: {getattr(error, 'problem', error)}"
+        )
+        return found
+    except (OSError, UnicodeDecodeError) as error:
+        found.problems.append(f"{label}:1: cannot read: {error}")
+        return found
+    documents = [document for document in documents if document is not None]
+    if not documents:
+        found.problems.append(f"{label}:1: no lesson in this file")
+    replacements: list[tuple[str, int, str]] = []
+    current: set[str] = set()
+    for number, document in enumerate(documents, start=1):
+        checker = _FileChecker(path, label, number)
+        lesson = checker.lesson_from(document)
+        found.problems.extend(checker.problems)
+        if lesson is None:
+            continue
+        if lesson.id in found.lesson_lines:
+            found.problems.append(
+                f"{label}:{checker.id_line}: lesson id {lesson.id!r} appears twice in this file"
+            )
+        found.lesson_lines.setdefault(lesson.id, checker.id_line)
+        located = [
+            *zip(lesson.questions, checker.question_lines, strict=True),
+            *zip(lesson.retired, checker.retired_lines, strict=True),
+        ]
+        for question, line in located:
+            if question.id in found.lines:
+                found.problems.append(
+                    f"{label}:{line}: question id {question.id!r} is also used on line {found.lines[question.id]}"
+                )
+            found.lines.setdefault(question.id, line)
+        current.update(question.id for question in lesson.questions)
+        replacements.extend(checker.replacements)
+        found.lessons.append(lesson)
+    for replacement, line, where in replacements:
+        if replacement not in current:
+            found.problems.append(
+                f"{label}:{line}: {where}: `replaced_by` names no current question ({replacement!r})"
+            )
+    return found
+
+
+def lesson_document(lesson: Lesson) -> dict:
+    """A lesson as the YAML mapping a lesson file holds (what `read_pack_file` reads back)."""
+
+    def question(q: Question) -> dict:
+        data: dict = {"id": q.id, "difficulty": q.difficulty, "source": q.source}
+        if q.link:
+            data["link"] = q.link
+        data["prompt"] = q.prompt
+        data["options"] = [
+            {"text": option.text, "correct": True} if option.correct else {"text": option.text}
+            for option in q.options
+        ]
+        data["explanation"] = q.explanation
+        if q.retired and q.replaced_by:
+            data["replaced_by"] = q.replaced_by
+        return data
+
+    document: dict = {
+        "id": lesson.id,
+        "title": lesson.title,
+        "goal": lesson.goal,
+        "questions": [question(q) for q in lesson.questions],
+    }
+    if lesson.retired:
+        document["retired"] = [question(q) for q in lesson.retired]
+    return document
+
+
+def dump_pack(lessons: Iterable[Lesson]) -> str:
+    """Lessons as one YAML stream, a document per lesson: what `leader-quiz content export`
+    prints and `content import` reads back unchanged."""
+    return yaml.safe_dump_all(
+        [lesson_document(lesson) for lesson in lessons],
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        explicit_start=True,
+    )

@@ -192,4 +192,65 @@ def measure(bank: Bank) -> CueReport:
     )
 
 
-__all__ = ["BANK_LIMIT", "LESSON_LIMIT", "STRATEGIES", "CueReport", "credit", "measure", "share"]
+# A single question gives its answer away when the right option alone stands out on the surface:
+# the only long one (this much longer than every other), or the only one naming something.
+GIVEAWAY_LENGTH = 1.4
+
+
+def giveaways(question: Question) -> list[str]:
+    """What makes the right option the one to pick without reading: the strategies that pick it
+    alone, and by a clear margin; empty for a fair question."""
+    found = []
+    right = question.options[question.correct_index]
+    others = [option for option in question.options if not option.correct]
+    if others and len(right.text) >= GIVEAWAY_LENGTH * max(len(o.text) for o in others):
+        found.append("the right option is the only long one")
+    if others and specific_tokens(right.text) > 0 and all(specific_tokens(o.text) == 0 for o in others):
+        found.append("the right option is the only specific one (a name, number or code)")
+    return found
+
+
+def measure_lessons(name: str, lessons: Sequence[Lesson], *, lesson_minimum: int = 0) -> CueReport:
+    """Every strategy's share over a set of lessons (a workspace's own pack) and each lesson.
+    A lesson of fewer than `lesson_minimum` questions is shown with no limit: on a handful of
+    questions a strategy's share says more about chance than about the writing."""
+    questions = [q for lesson in lessons for q in lesson.questions]
+    return CueReport(
+        bank=_scope(name, questions, BANK_LIMIT),
+        lessons=tuple(
+            _scope(
+                _lesson_name(ls), ls.questions, LESSON_LIMIT if len(ls.questions) >= lesson_minimum else 1.0
+            )
+            for ls in lessons
+        ),
+    )
+
+
+def worsened(before: CueReport, after: CueReport) -> list[str]:
+    """The problems of `after` that `before` did not have, or had at a lower share."""
+    old = {
+        (scope.name, name): value
+        for scope in (before.bank, *before.lessons)
+        for name, value in scope.shares.items()
+    }
+    return [
+        f"cue: `{name}` would be right on {value:.1%} of {scope.name} ({scope.count} questions), "
+        f"over the limit of {scope.limit:.0%}"
+        for scope in (after.bank, *after.lessons)
+        for name, value in scope.shares.items()
+        if value > scope.limit and value > old.get((scope.name, name), 0.0) + 1e-9
+    ]
+
+
+__all__ = [
+    "BANK_LIMIT",
+    "LESSON_LIMIT",
+    "STRATEGIES",
+    "CueReport",
+    "credit",
+    "giveaways",
+    "measure",
+    "measure_lessons",
+    "share",
+    "worsened",
+]

@@ -80,6 +80,10 @@ class ClaimedMessage:
     posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
+# A question id: a shipped one (`basics-1`), or a workspace's own, `own/<team>/<local id>`.
+QUESTION_ID_CHARS = 128
+
+
 class Schedule(Base):
     """When a channel gets its daily question: local time, IANA zone and weekdays."""
 
@@ -116,8 +120,12 @@ class Post(ClaimedMessage, Base):
 
     quiz_day: Mapped[dt.date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
-    question_id: Mapped[str] = mapped_column(String(64))
-    cycle: Mapped[int] = mapped_column(Integer, default=0)  # passes through the whole bank
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
+    # The version of the question the message showed (its body's hash, `question_versions`):
+    # grading, replies, the reveal and insights use that text on every replica. NULL on posts
+    # made before versions existed: those read the question as the bank has it.
+    question_version: Mapped[str | None] = mapped_column(String(16), default=None)
+    cycle: Mapped[int] = mapped_column(Integer, default=0)  # passes through its set of questions
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Coalesced answer-count refreshes: at most one chat.update per message per window.
     count_refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -158,7 +166,7 @@ class Answer(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     quiz_day: Mapped[dt.date] = mapped_column(Date)
-    question_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
     option_index: Mapped[int] = mapped_column(Integer)  # index in the bank file, not as shown
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -281,7 +289,7 @@ class ReviewCard(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    question_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
     state: Mapped[int] = mapped_column(Integer)  # fsrs.State: 1 learning, 2 review, 3 relearning
     step: Mapped[int | None] = mapped_column(Integer, default=None)
     stability: Mapped[float | None] = mapped_column(Float, default=None)
@@ -308,7 +316,7 @@ class ReviewLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    question_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
     rating: Mapped[int] = mapped_column(Integer)  # fsrs.Rating: 1 again, 3 good
     source: Mapped[str] = mapped_column(String(16))  # daily | practice | review | history
     reviewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -353,11 +361,13 @@ class QuestionReport(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
-    question_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
     option_index: Mapped[int | None] = mapped_column(
         Integer, default=None
     )  # the option they chose, in the file
     note: Mapped[str] = mapped_column(String(1000))
+    # The version of the question the player saw (NULL before versions existed).
+    question_version: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     resolved_by: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -431,3 +441,97 @@ class OutboxSnapshot(Base):
     replica_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(Text)  # JSON: {"kinds": {kind: {...}}, "throttled": {...}}
+
+
+class QuestionVersion(Base):
+    """One version of a question, as shown: the body a post pinned (shipped questions too, so a
+    replica running other content still grades an old post by the text it showed). Rows are
+    never changed: a changed question gets a new version. `team_id` is "" for the shipped bank."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))
+    version: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)  # JSON: prompt, options, explanation, difficulty, source, link
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OwnLesson(Base):
+    """A lesson a workspace wrote for itself (SPEC §12), in the shipped lessons' shape."""
+
+    __tablename__ = "own_lessons"
+    __table_args__ = (UniqueConstraint("team_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    lesson_id: Mapped[str] = mapped_column(String(64))  # the workspace's own id for it
+    title: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)  # order among the workspace's own lessons
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+OWN_CURRENT, OWN_RETIRED = "current", "retired"
+
+
+class OwnQuestion(Base):
+    """A workspace's own question: where it sits and which version is current. Its text lives
+    in `question_versions`; a retired one keeps its history and is never offered again."""
+
+    __tablename__ = "own_questions"
+    __table_args__ = (
+        UniqueConstraint("team_id", "local_id"),
+        UniqueConstraint("question_id"),
+        Index("ix_own_questions_lesson", "team_id", "lesson_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    local_id: Mapped[str] = mapped_column(String(64))  # the id in the workspace's YAML
+    question_id: Mapped[str] = mapped_column(String(QUESTION_ID_CHARS))  # own/<team>/<local id>
+    lesson_id: Mapped[str] = mapped_column(String(64))  # an own_lessons.lesson_id of the workspace
+    position: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(16))  # the current version
+    status: Mapped[str] = mapped_column(String(16), default=OWN_CURRENT)
+    replaced_by: Mapped[str | None] = mapped_column(String(64), default=None)  # a local id
+    author_id: Mapped[str | None] = mapped_column(String(32), default=None)  # wrote or approved it
+    suggested_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class QuestionSuggestion(Base):
+    """A member's suggested question, waiting for an admin (approve, edit, reject with a note)."""
+
+    __tablename__ = "question_suggestions"
+    __table_args__ = (
+        Index("ix_question_suggestions_queue", "team_id", "status", "created_at"),
+        Index("ix_question_suggestions_user", "team_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))  # who suggested it
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | rejected
+    draft: Mapped[str] = mapped_column(Text)  # JSON: the form as they filled it in
+    note: Mapped[str | None] = mapped_column(String(500), default=None)  # why it was rejected
+    local_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the question it became
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class ChannelLessons(Base):
+    """Which questions a channel's daily post draws on: `shipped` (the default), `own`, or `both`."""
+
+    __tablename__ = "channel_lessons"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    use: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -96,6 +96,7 @@ def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack(admins={"UADMIN"}, owners={"UOWNER"}) as fake:
         yield fake
     assert [call.method for call in fake.ungated] == [], "Web API calls that skipped the budget gate"
+    assert [call.method for call in fake.refused_views] == [], "views Slack would have refused"
 
 
 @pytest.fixture

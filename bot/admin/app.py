@@ -46,6 +46,8 @@ NOTICES = {  # ?notice=... after a change: a fixed text, never the query's own
     "saved": "Schedule saved; every replica picks it up within a minute.",
     "removed": "Daily questions are off in that channel.",
     "not-removed": "That channel had no schedule.",
+    "retired": "Question retired: it is never posted, practised or reviewed again, and keeps its history.",
+    "not-retired": "That question was not in rotation, or is not one of this workspace's.",
 }
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.admin.app import AdminApp, Request, Response
 
 SLACK_ID = re.compile(r"^[A-Z0-9]{1,32}$")
+LOCAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # an own question's id, as the workspace wrote it
 
 
 def _channel(
@@ -161,6 +162,21 @@ def remove_schedule(app: AdminApp, request: Request, viewer: Viewer) -> Response
     return app.back("/schedules", notice="removed" if removed else "not-removed")
 
 
+def lessons(app: AdminApp, request: Request, viewer: Viewer) -> Response:
+    page = app.dashboard.own_lessons(team_id=viewer.team_id)
+    return app.render("lessons.html", viewer, request, active="lessons", page=page)
+
+
+def retire_question(app: AdminApp, request: Request, viewer: Viewer) -> Response:
+    local_id = request.form.get("question", "")
+    if not LOCAL_ID.match(local_id):
+        return app.back("/lessons", notice="not-retired")
+    retired = app.dashboard.retire_question(
+        team_id=viewer.team_id, local_id=local_id, actor_id=viewer.user_id
+    )
+    return app.back("/lessons", notice="retired" if retired else "not-retired")
+
+
 def changes(app: AdminApp, request: Request, viewer: Viewer) -> Response:
     return app.render(
         "changes.html",
@@ -184,6 +200,8 @@ ROUTES: dict[tuple[str, str], Callable[[AdminApp, Request, Viewer], Response]] =
     ("GET", "/schedules"): schedules,
     ("POST", "/schedules"): set_schedule,
     ("POST", "/schedules/remove"): remove_schedule,
+    ("GET", "/lessons"): lessons,
+    ("POST", "/lessons/retire"): retire_question,
     ("GET", "/changes"): changes,
     ("POST", "/logout"): logout,
 }

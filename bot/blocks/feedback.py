@@ -28,21 +28,25 @@ NOTE_BLOCK, NOTE_INPUT = "note", "note_input"
 MAX_NOTE = 1000
 
 
-def report_button(question_id: str, option_index: int | None) -> ButtonElement:
-    """The button under a private reply (with the option chosen) or a reveal (without)."""
+def report_button(question_id: str, option_index: int | None, version: str | None = None) -> ButtonElement:
+    """The button under a private reply (with the option chosen) or a reveal (without); the
+    value names the version shown, so the report is about the text the player read."""
     chosen = "" if option_index is None else str(option_index)
+    named = f"{question_id}@{version}" if version else question_id
     return ButtonElement(
         text=PlainTextObject(text="Report a problem with this question"),
         action_id=REPORT_ACTION,
-        value=f"{question_id}:{chosen}",
+        value=f"{named}:{chosen}",
     )
 
 
-def parse_report_value(value: str) -> tuple[str, int | None] | None:
-    question_id, sep, chosen = value.partition(":")
+def parse_report_value(value: str) -> tuple[str, str | None, int | None] | None:
+    """(question id, version or None, option index or None) from a report button's value."""
+    named, sep, chosen = value.partition(":")
+    question_id, _, version = named.partition("@")
     if not sep or not question_id or (chosen and not chosen.isdigit()) or len(chosen) > 3:
         return None
-    return question_id, int(chosen) if chosen else None
+    return question_id, version or None, int(chosen) if chosen else None
 
 
 def render_report_modal(*, prompt: str, chosen: str | None, metadata: dict[str, Any]) -> dict:

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.authoring import authoring_blocks
 from bot.blocks.reports import lessons_text
 from bot.blocks.reviews import due_line, memory_lines, start_button
 from bot.blocks.text import escape, plural
@@ -35,6 +36,7 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
+MAX_CHANNELS = 25  # channel sections on App Home (with the rest, well inside Slack's 100 blocks)
 EXPLANATION_CHARS = 600  # keeps a verdict's section well inside Slack's 3,000 characters
 
 
@@ -66,7 +68,14 @@ def render_home(report: HomeReport) -> dict:
             )
         blocks.append(due)
     if channels:
-        blocks.extend(_channel_section(channel) for channel in channels)
+        # Slack takes at most 100 blocks a view: a person in very many quiz channels sees the
+        # first ones, and how many more there are.
+        blocks.extend(_channel_section(channel) for channel in channels[:MAX_CHANNELS])
+        if len(channels) > MAX_CHANNELS:
+            more = plural(len(channels) - MAX_CHANNELS, "more quiz channel")
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=f"…and {more}: `/leader-quiz stats` in each")])
+            )
     else:
         blocks.append(
             SectionBlock(
@@ -84,6 +93,8 @@ def render_home(report: HomeReport) -> dict:
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Lesson progress*\n{lessons_text(lessons)}")))
     if report.memory is not None:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=memory_lines(report.memory))))
+    if report.authoring is not None:
+        blocks.extend(authoring_blocks(report.authoring))
     blocks.append(
         ContextBlock(
             elements=[

@@ -42,7 +42,8 @@ def render_insights(insights: Insights) -> tuple[str, list[Block]]:
             _section(
                 "*Remembered now* (the channel's cards at 90%+ recall)\n"
                 + "\n".join(
-                    f"• {lesson.lesson}: {percent(lesson.remembered, lesson.cards)}" for lesson in remembered
+                    f"• {escape(lesson.lesson)}: {percent(lesson.remembered, lesson.cards)}"
+                    for lesson in remembered
                 )
             )
         )

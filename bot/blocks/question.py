@@ -158,7 +158,7 @@ def render_closed_question(
             text=MarkdownTextObject(
                 text=f"*Answer: {right.letter}. {escape(right.text)}*\n{escape(question.explanation)}"
             ),
-            accessory=report_button(question.id, None),
+            accessory=report_button(question.id, None, question.version),
         ),
         _source_block(question),
         ContextBlock(elements=[MarkdownTextObject(text=summary)]),
@@ -189,7 +189,7 @@ def render_answer_result(
         # question arises, and not an actions block (a reply's only buttons stay the next review's).
         SectionBlock(
             text=MarkdownTextObject(text=escape(question.explanation)),
-            accessory=report_button(question.id, chosen.index),
+            accessory=report_button(question.id, chosen.index, question.version),
         ),
         _source_block(question),
         ContextBlock(elements=[MarkdownTextObject(text=footer)]),
@@ -208,7 +208,7 @@ class PrivateKind:
 
     name: str  # seeds the option order, names the block
     action_prefix: str
-    value_tag: str  # the button value's first part: `<tag>:<question id>:<seed>:<letter>`
+    value_tag: str  # the button value's first part: `<tag>:<question id>@<version>:<seed>:<letter>`
     title: str
     note: str
 
@@ -244,15 +244,16 @@ def render_private_question(
             options,
             block_id=f"{kind.name}-{question.id}-{seed}",
             action_prefix=kind.action_prefix,
-            value_prefix=f"{kind.value_tag}:{question.id}:{seed}",
+            value_prefix=f"{kind.value_tag}:{question.id}@{question.version}:{seed}",
         ),
         ContextBlock(elements=[MarkdownTextObject(text=note or kind.note)]),
     ]
     return f"{kind.title} question: {escape(question.prompt)}", blocks
 
 
-def parse_private_value(value: str, kind: PrivateKind) -> tuple[str, int, str] | None:
-    """(question id, seed, letter) from a practice or review button's value; None if it is not one."""
+def parse_private_value(value: str, kind: PrivateKind) -> tuple[str, str | None, int, str] | None:
+    """(question id, version, seed, letter) from a practice or review button's value (the
+    version it was shown in; None from a button made before versions); None if it is not one."""
     parts = value.split(":")
     if (
         len(parts) != 4
@@ -262,4 +263,5 @@ def parse_private_value(value: str, kind: PrivateKind) -> tuple[str, int, str] |
         or len(parts[3]) != 1
     ):
         return None
-    return parts[1], int(parts[2]), parts[3]
+    question_id, _, version = parts[1].partition("@")
+    return question_id, version or None, int(parts[2]), parts[3]

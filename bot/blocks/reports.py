@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.reviews import due_line, memory_lines
 from bot.blocks.teams import TEAM_HELP
-from bot.blocks.text import period_label, plural
+from bot.blocks.text import escape, period_label, plural
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport, Status
 from bot.domain.reviews import Memory
 from db.results import MIN_ANSWERS_FOR_ACCURACY
@@ -29,7 +29,7 @@ def _section(text: str) -> SectionBlock:
 
 
 def lessons_text(lessons: list[LessonProgress]) -> str:
-    return "\n".join(f"• {p.lesson}: {p.completed} / {p.total} completed" for p in lessons)
+    return "\n".join(f"• {escape(p.lesson)}: {p.completed} / {p.total} completed" for p in lessons)
 
 
 def render_stats(
@@ -88,15 +88,21 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
     return f"Leaderboard ({label})", blocks
 
 
-def render_lessons(lessons: list[LessonProgress], ids: list[str]) -> tuple[str, list[Block]]:
+def render_lessons(
+    lessons: list[LessonProgress], ids: list[str], *, note: str | None = None
+) -> tuple[str, list[Block]]:
     lines = [
-        f"{number}. *{p.lesson}* (`{lesson_id}`): {p.completed} / {p.total} completed"
+        f"{number}. *{escape(p.lesson)}* (`{lesson_id}`): {p.completed} / {p.total} completed"
         for number, (p, lesson_id) in enumerate(zip(lessons, ids, strict=True), start=1)
     ]
     return "Lessons", [
         _section("*Lessons*\n" + "\n".join(lines)),
         ContextBlock(
-            elements=[MarkdownTextObject(text="Practise one with `/leader-quiz practice <number>`")]
+            elements=[
+                MarkdownTextObject(
+                    text="Practise one with `/leader-quiz practice <number>`" + (f" · {note}" if note else "")
+                )
+            ]
         ),
     ]
 
@@ -122,12 +128,21 @@ HELP_TEXT = """*/leader-quiz* — one leader-election question a day, answered w
 • `/leader-quiz reports` — players' reports of problems with questions · `reports resolve N`"""
 
 
+OWN_HELP = """*Your team's own questions* (about your own systems, beside the curriculum):
+• `/leader-quiz suggest` — suggest one (a form); an admin adds, edits or declines it, and you hear which
+• `/leader-quiz author` (admins) — write one in a form; App Home lists suggestions to approve
+• `/leader-quiz lessons use shipped|own|both` (admins) — what this channel's daily questions draw on
+  (`both`: your own and the curriculum's take turns)
+• `/leader-quiz retire <id>` (admins) — take one of your own questions out of rotation; its history stays"""
+
+
 def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
     blocks: list[Block] = []
     if unknown:
         blocks.append(_section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
     blocks.append(_section(HELP_TEXT))
     blocks.append(_section(TEAM_HELP))
+    blocks.append(_section(OWN_HELP))
     return "leader-quiz help", blocks
 
 

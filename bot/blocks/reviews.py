@@ -37,7 +37,7 @@ def memory_lines(memory: Memory) -> str:
         f"({memory.remembered} at 90%+ recall)"
     ]
     lines += [
-        f"• {lesson.lesson}: {lesson.remembered} / {lesson.cards} remembered"
+        f"• {escape(lesson.lesson)}: {lesson.remembered} / {lesson.cards} remembered"
         for lesson in memory.lessons
         if lesson.cards
     ]

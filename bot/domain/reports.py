@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.domain.authoring import AuthoringHome
 from bot.domain.reviews import Memory
 from db.results import RankedRow, StatsView
 
@@ -103,6 +104,7 @@ class HomeReport:
     lessons: list[LessonProgress]
     memory: Memory | None = None  # due reviews and "remembered now"
     verdicts: list[Verdict] = field(default_factory=list)  # latest first
+    authoring: AuthoringHome | None = None  # the workspace's own questions: suggest, or manage
 
 
 @dataclass(frozen=True)

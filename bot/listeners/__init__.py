@@ -7,12 +7,14 @@ from slack_bolt import App
 
 from bot.listeners import actions, commands, events, views
 from bot.listeners.actions.daily_answer import DailyAnswer
+from bot.listeners.actions.own_questions import OwnQuestionActions
 from bot.listeners.actions.practice_answer import PracticeAnswer
 from bot.listeners.actions.report_problem import ReportProblem
 from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
+from bot.listeners.views.own_question_submission import OwnQuestionSubmission
 from bot.listeners.views.report_submission import ReportSubmission
 
 
@@ -25,6 +27,8 @@ class Listeners:
     report_submission: ReportSubmission
     leader_quiz: LeaderQuiz
     app_home: AppHomeOpened
+    own_actions: OwnQuestionActions
+    own_submission: OwnQuestionSubmission
     lifecycle: Lifecycle | None = None  # multi-workspace mode only
 
 
@@ -35,7 +39,8 @@ def register_listeners(app: App, listeners: Listeners) -> None:
         practice=listeners.practice_answer,
         review=listeners.review_answer,
         report=listeners.report_problem,
+        own=listeners.own_actions,
     )
-    views.register(app, report=listeners.report_submission)
+    views.register(app, report=listeners.report_submission, own=listeners.own_submission)
     commands.register(app, leader_quiz=listeners.leader_quiz)
     events.register(app, home=listeners.app_home, lifecycle=listeners.lifecycle)

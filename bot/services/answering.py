@@ -18,7 +18,7 @@ from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.text import escape
 from bot.clock import Clock
 from bot.services.answer_writer import AnswerWriter
-from content import Bank
+from bot.services.catalog import QuestionCatalog
 from db.engine import Database
 from db.models import Post
 from db.queries import posts as post_queries
@@ -47,9 +47,9 @@ NOT_AVAILABLE_OUTCOME = "not_available"
 
 
 class Answering:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock, writer: AnswerWriter) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock, writer: AnswerWriter) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.writer = writer
         # Post rows read by recent clicks. A stale entry is harmless: the answer's own
@@ -80,7 +80,7 @@ class Answering:
         post = self._post(post_id)
         if post is None or post.team_id != team_id or post.channel_id != channel_id:
             return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
-        question = self.bank.question(post.question_id)
+        question = self.catalog.posted(post)  # the version the post showed
         if question is None:
             return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
         options = option_order(question, f"post-{post.id}")
@@ -137,7 +137,7 @@ class Answering:
             stats = user_stats(
                 session=session, team_id=post.team_id, channel_id=post.channel_id, user_id=user_id
             )
-        question = self.bank.question(post.question_id)
+        question = self.catalog.posted(post)
         if question is None:
             return None
         options = option_order(question, f"post-{post.id}")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from bot.blocks.question import render_daily_question
 from bot.clock import Clock
+from bot.services.catalog import QuestionCatalog
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import COUNT, GiveUp, Outbox, Retry, Send
-from content import Bank
 from db.engine import Database
 from db.queries import posts as post_queries
 from db.queries import replies as reply_queries
@@ -48,7 +48,7 @@ class AnswerCounts:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clients: SlackClients,
         clock: Clock,
         outbox: Outbox,
@@ -56,7 +56,7 @@ class AnswerCounts:
         on_closed: Callable[[int, str], object] | None = None,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clients = clients
         self.clock = clock
         self.outbox = outbox
@@ -111,8 +111,8 @@ class AnswerCounts:
             raise Retry(
                 "window not open yet", after=max((refreshed + self.window - now).total_seconds(), 0.05)
             )
-        question = self.bank.question(post.question_id)
-        lesson = self.bank.lesson(question.lesson_id) if question else None
+        question = self.catalog.posted(post)
+        lesson = self.catalog.lesson_of(post.team_id, question) if question else None
         client = self.clients.for_team(post.team_id)
         shown = False
         try:

@@ -1,22 +1,25 @@
 """What the admin dashboard shows and changes, for one workspace at a time: reads for its
-pages (overview, learning, questions, reports, schedules, changes), and the changes made
-from it, each written with its audit row in one transaction."""
+pages (overview, learning, questions, reports, schedules, own lessons, changes), and the
+changes made from it, each written with its audit row in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import dashboard as rules
+from bot.domain.authoring import OwnQuestionView
 from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overview, QuestionRow
 from bot.domain.feedback import OpenReport
 from bot.domain.reports import ChannelStatus
 from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
+from bot.services.own_questions import OwnQuestions
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from content import Bank
@@ -25,6 +28,7 @@ from db.engine import Database
 from db.models import AdminAudit
 from db.queries import admin as admin_queries
 from db.queries import dashboard as queries
+from db.queries import own_questions as own_queries
 from db.queries import reports as report_queries
 from db.queries import schedules as schedule_queries
 from db.queries.insights import channel_people
@@ -32,6 +36,13 @@ from db.queries.stats import leaderboard
 
 QUIZ_DAYS = 30  # quiz days on the overview's charts
 WEEKS = 12  # weeks on the activity and learning charts
+
+
+@dataclass(frozen=True)
+class OwnLessonsPage:
+    questions: list[OwnQuestionView]  # lesson by lesson, current ones in order, then retired
+    pending: int  # suggestions waiting in the admins' App Home
+    channels: list[tuple[str, str]]  # quiz channels that post own questions: (channel, own|both)
 
 
 @dataclass(frozen=True)
@@ -50,18 +61,20 @@ class Dashboard:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clock: Clock,
         schedules: Schedules,
         insights: InsightsService,
         feedback: Feedback,
+        own: OwnQuestions,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.schedules = schedules
         self.insights = insights
         self.feedback = feedback
+        self.own = own
 
     # -- reads -----------------------------------------------------------------------------
     def channels(self, *, team_id: str) -> list[str]:
@@ -115,9 +128,10 @@ class Dashboard:
             by_card[(event.user_id, event.question_id)].append(
                 (event.reviewed_at, event.rating != 1)  # fsrs: 1 Again, 3 Good
             )
+        bank = self.catalog.for_team(team_id)
         per_lesson: dict[str, list[list[int]]] = {}
         for (_, question_id), reviews in by_card.items():
-            question = self.bank.question(question_id)
+            question = bank.question(question_id)
             if question is None:
                 continue
             points = per_lesson.setdefault(question.lesson_id, [[0, 0] for _ in weeks])
@@ -127,7 +141,7 @@ class Dashboard:
                     point[1] += 1
         lessons = [
             LessonSeries(lesson=lesson.title, points=[(r, n) for r, n in per_lesson[lesson.id]])
-            for lesson in self.bank.lessons
+            for lesson in bank.lessons
             if lesson.id in per_lesson
         ]
         return Learning(channel_id=channel_id, weeks=weeks, lessons=lessons)
@@ -139,16 +153,17 @@ class Dashboard:
         )
         with self.db.reading() as session:
             answers = queries.channel_answers(session=session, team_id=team_id, channel_id=channel_id)
+        bank = self.catalog.for_team(team_id)
         keys = {}
         for insight in summary.questions:
-            question = self.bank.question(insight.question_id)
+            question = bank.question(insight.question_id)
             if question is not None:
                 keys[insight.question_id] = question.correct_index
-        checks = rules.key_checks(answers, keys)
+        checks = rules.key_checks(self._in_current_versions(team_id, bank, answers), keys)
         rows = []
         for insight in summary.questions:
-            question = self.bank.question(insight.question_id)
-            lesson = self.bank.lesson(question.lesson_id) if question else None
+            question = bank.question(insight.question_id)
+            lesson = bank.lesson(question.lesson_id) if question else None
             check = checks.get(insight.question_id, rules.KeyCheck(0, 0, None, 0))
             bad_key_option = None
             if question is not None and check.bad_key and check.distractor is not None:
@@ -168,11 +183,45 @@ class Dashboard:
             )
         return rows
 
+    def _in_current_versions(
+        self, team_id: str, bank: Bank, answers: list[queries.AnswerRow]
+    ) -> list[queries.AnswerRow]:
+        """Answers as votes for the current version's options: an answer given to an earlier
+        version of an edited question counts for the option of the same text (or for none)."""
+        moved = []
+        for answer in answers:
+            current = bank.question(answer.question_id)
+            if current is None or answer.version in (None, current.version):
+                moved.append(answer)
+                continue
+            shown = self.catalog.version_of(team_id, answer.question_id, answer.version)
+            text = (
+                shown.options[answer.option_index].text
+                if shown is not None and 0 <= answer.option_index < len(shown.options)
+                else None
+            )
+            index = next((i for i, o in enumerate(current.options) if o.text == text), -1)
+            moved.append(replace(answer, option_index=index))
+        return moved
+
     def open_reports(self, *, team_id: str) -> list[OpenReport]:
         return self.feedback.open(team_id=team_id)
 
     def schedules_of(self, *, team_id: str) -> list[ChannelStatus]:
         return read_status(db=self.db, now=self.clock.now(), team_id=team_id).channels
+
+    def own_lessons(self, *, team_id: str) -> OwnLessonsPage:
+        """The workspace's own questions, lesson by lesson; suggestions waiting; which quiz
+        channels post them."""
+        uses = [
+            (channel, self.own.channel_use(team_id=team_id, channel_id=channel))
+            for channel in self.channels(team_id=team_id)
+        ]
+        return OwnLessonsPage(
+            questions=self.own.listing(team_id=team_id),
+            pending=self.own.pending(team_id=team_id),
+            channels=[(channel, use) for channel, use in uses if use != "shipped"],
+        )
 
     def changes(self, *, team_id: str) -> list[Change]:
         with self.db.reading() as session:
@@ -228,6 +277,25 @@ class Dashboard:
             )
         return spec.describe()
 
+    def retire_question(self, *, team_id: str, local_id: str, actor_id: str) -> bool:
+        """Take one of the workspace's own questions out of rotation (its history stays); False
+        if it has no such question in rotation."""
+        now = self.clock.now()
+        with self.db.writing() as session:
+            retired = own_queries.retire(session=session, team_id=team_id, local_id=local_id, now=now)
+            if retired:
+                admin_queries.record_change(
+                    session=session,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action="question.retire",
+                    target=local_id,
+                    detail="never posted or practised again; its history stays",
+                    now=now,
+                )
+        self.catalog.forget_places(team_id)
+        return retired
+
     def remove_schedule(self, *, team_id: str, channel_id: str, actor_id: str) -> bool:
         now = self.clock.now()
         with self.db.writing() as session:
@@ -247,4 +315,4 @@ class Dashboard:
         return removed
 
 
-__all__ = ["Change", "Count", "Dashboard", "ScheduleError"]
+__all__ = ["Change", "Count", "Dashboard", "OwnLessonsPage", "ScheduleError"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from typing import TextIO
 
 from sqlalchemy import select
 
-from content import Bank
+from content import Question
 from db import derived
 from db.engine import Database
-from db.models import Answer
+from db.models import Answer, Post
 from db.queries.stats import leaderboard
 
 ANSWER_COLUMNS = ("quiz_day", "user", "question_id", "lesson", "option_index", "correct", "answered_at")
@@ -28,15 +29,16 @@ def write_answers(
     out: TextIO,
     *,
     db: Database,
-    bank: Bank,
+    question: Callable[[str, str | None], Question | None],
     team_id: str,
     channel_id: str,
     start: dt.date | None,
     end: dt.date | None,
 ) -> int:
     """One row per answer, by quiz day then answer time, streamed in batches; the row count.
-    `option_index` is the option's index in the bank file (0-based), not its shown letter;
-    `lesson` is the question's lesson id (empty if the question left the bank)."""
+    `option_index` is the option's index in the question as its post showed it (0-based), not
+    its shown letter; `lesson` is the question's lesson id (empty if the question left the
+    bank). `question(id, version)` finds a question as the workspace's catalog has it."""
     writer = csv.writer(out)
     writer.writerow(ANSWER_COLUMNS)
     conditions = [Answer.team_id == team_id, Answer.channel_id == channel_id]
@@ -52,7 +54,9 @@ def write_answers(
             Answer.option_index,
             Answer.correct,
             Answer.answered_at,
+            Post.question_version,
         )
+        .join(Post, Post.id == Answer.post_id)
         .where(*conditions)
         .order_by(Answer.quiz_day, Answer.answered_at, Answer.user_id)
         .execution_options(yield_per=BATCH)
@@ -62,8 +66,8 @@ def write_answers(
     with db.reading() as session:
         for row in session.execute(statement):
             if row.question_id not in lessons:
-                question = bank.question(row.question_id)
-                lessons[row.question_id] = question.lesson_id if question else ""
+                found = question(row.question_id, row.question_version)
+                lessons[row.question_id] = found.lesson_id if found else ""
             writer.writerow(
                 (
                     row.quiz_day.isoformat(),

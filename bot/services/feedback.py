@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.domain.feedback import OpenReport
-from content import Bank
+from bot.services.catalog import QuestionCatalog
 from db.engine import Database
 from db.queries import reports as queries
 
@@ -14,9 +14,9 @@ MAX_NOTE = 1000
 
 
 class Feedback:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
 
     def file(
@@ -28,9 +28,11 @@ class Feedback:
         question_id: str,
         option_index: int | None,
         note: str,
+        version: str | None = None,
     ) -> int | None:
-        """Store a report; None when the question is not in the bank (a tampered button)."""
-        question = self.bank.question(question_id)
+        """Store a report about the version the player saw; None when the workspace has no such
+        question (a tampered button, another workspace's question)."""
+        question = self.catalog.version_of(team_id, question_id, version)
         if question is None:
             return None
         if option_index is not None and not 0 <= option_index < len(question.options):
@@ -45,6 +47,7 @@ class Feedback:
                 option_index=option_index,
                 note=note.strip()[:MAX_NOTE],
                 now=self.clock.now(),
+                version=question.version,
             )
 
     def open(self, *, team_id: str | None) -> list[OpenReport]:
@@ -52,7 +55,7 @@ class Feedback:
             rows = queries.open_reports(session=session, team_id=team_id)
         found = []
         for row in rows:
-            question = self.bank.question(row.question_id)
+            question = self.catalog.version_of(row.team_id, row.question_id, row.question_version)
             chosen = None
             if (
                 question is not None

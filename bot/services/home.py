@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
+from dataclasses import replace
 
 from bot.blocks.home import render_home, render_home_unavailable
 from bot.domain.reports import HomeChannel, HomeReport, Verdict
+from bot.services.catalog import QuestionCatalog
+from bot.services.own_questions import OwnQuestions
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import HOME, Call, GiveUp, Outbox
-from content import Bank
 from db.engine import Database, is_unavailable
 from db.periods import MONTH
+from db.queries import posts as post_queries
 from db.queries.answers import latest_answers
 from db.queries.stats import user_channels, user_stats
 from db.queries.teams import team_of
@@ -31,20 +34,24 @@ class Home:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         reports: Reports,
         reviews: Reviews,
         clients: SlackClients,
         outbox: Outbox,
+        own: OwnQuestions | None = None,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.reports = reports
         self.reviews = reviews
         self.clients = clients
         self.outbox = outbox
+        self.own = own
 
-    def report(self, *, team_id: str, user_id: str) -> HomeReport:
+    def report(
+        self, *, team_id: str, user_id: str, enterprise_id: str | None = None, notice: str | None = None
+    ) -> HomeReport:
         with self.db.reading() as session:
             channel_ids = user_channels(session=session, team_id=team_id, user_id=user_id)
         channels = []
@@ -70,20 +77,32 @@ class Home:
                 )
             )
         lessons = self.reports.lesson_progress(team_id=team_id, user_id=user_id)
+        authoring = None
+        if self.own is not None:
+            authoring = self.own.home(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
+            if notice and authoring.admin:
+                authoring = replace(authoring, notice=notice)
         return HomeReport(
             channels=channels,
             lessons=lessons,
             memory=self.reviews.memory(team_id=team_id, user_id=user_id),
             verdicts=self.verdicts(team_id=team_id, user_id=user_id),
+            authoring=authoring,
         )
 
     def verdicts(self, *, team_id: str, user_id: str) -> list[Verdict]:
         """The person's latest daily answers with what their private replies said."""
         with self.db.reading() as session:
             answers = latest_answers(session=session, team_id=team_id, user_id=user_id, limit=LATEST_VERDICTS)
+            versions = {
+                answer.post_id: post.question_version
+                for answer in answers
+                if (post := post_queries.get_post(session=session, post_id=answer.post_id)) is not None
+            }
         found = []
         for answer in answers:
-            question = self.bank.question(answer.question_id)
+            # What the reply said: the version the post showed.
+            question = self.catalog.version_of(team_id, answer.question_id, versions.get(answer.post_id))
             if question is None or answer.option_index >= len(question.options):
                 continue  # a question no longer in the bank
             found.append(
@@ -99,10 +118,15 @@ class Home:
             )
         return found
 
-    def publish(self, *, team_id: str, user_id: str) -> Future:
-        """Queue the person's App Home (views.publish); a newer one replaces it in the queue."""
+    def publish(
+        self, *, team_id: str, user_id: str, enterprise_id: str | None = None, notice: str | None = None
+    ) -> Future:
+        """Queue the person's App Home (views.publish); a newer one replaces it in the queue.
+        `notice`: a line for an admin about what they just did (approved, declined, retired)."""
         try:
-            view = render_home(self.report(team_id=team_id, user_id=user_id))
+            view = render_home(
+                self.report(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id, notice=notice)
+            )
         except Exception as error:
             if not is_unavailable(error):
                 raise

@@ -8,8 +8,8 @@ from collections import defaultdict
 
 from bot.clock import Clock
 from bot.domain.insights import Insights, LessonInsight, QuestionInsight
+from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
-from content import Bank
 from db import derived, spaced
 from db.engine import Database
 from db.queries import insights as queries
@@ -17,9 +17,9 @@ from db.queries import reviews as review_queries
 
 
 class InsightsService:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock, reports: Reports) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock, reports: Reports) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.reports = reports
 
@@ -41,13 +41,15 @@ class InsightsService:
         per_question: dict[str, list[queries.OptionCount]] = defaultdict(list)
         for count in counts:
             per_question[count.question_id].append(count)
-        questions = [self._question(question_id, rows) for question_id, rows in per_question.items()]
+        questions = [self._question(team_id, question_id, rows) for question_id, rows in per_question.items()]
         questions.sort(key=lambda q: (q.first_right_share, -q.answered, q.question_id))
         by_question = defaultdict(list)
         for _, question_id, card in cards:
             by_question[question_id].append(card)
         lessons = []
-        for lesson in self.bank.lessons:
+        for lesson in self.catalog.for_team(team_id).lessons:
+            if not lesson.questions:
+                continue
             lesson_cards = [card for q in lesson.questions for card in by_question.get(q.id, [])]
             lessons.append(
                 LessonInsight(
@@ -60,22 +62,33 @@ class InsightsService:
             channel_id=channel_id, period=period, start=start, questions=questions, lessons=lessons
         )
 
-    def _question(self, question_id: str, rows: list[queries.OptionCount]) -> QuestionInsight:
-        question = self.bank.question(question_id)
-        wrong = sorted((r for r in rows if not r.correct), key=lambda r: (-r.answers, r.option_index))
-        top = wrong[0] if wrong else None
-        top_text = None
-        if top is not None:
-            top_text = (
-                question.options[top.option_index].text
-                if question is not None and 0 <= top.option_index < len(question.options)
-                else f"option {top.option_index + 1}"
-            )
+    def _question(self, team_id: str, question_id: str, rows: list[queries.OptionCount]) -> QuestionInsight:
+        """One question's figures. Each answer is read in the version its post showed (an edited
+        own question's option 2 may be another text than before); wrong answers are counted by
+        the option's text, so an option kept through an edit adds up."""
+        versions = {r.version: self.catalog.version_of(team_id, question_id, r.version) for r in rows}
+        latest = self.catalog.version_of(team_id, question_id, None)
+        shown = next((q for q in versions.values() if q is not None), None)
+        question = latest or shown
+
+        def text(row: queries.OptionCount) -> str:
+            version = versions.get(row.version)
+            if version is not None and 0 <= row.option_index < len(version.options):
+                return version.options[row.option_index].text
+            return f"option {row.option_index + 1}"
+
+        wrong: dict[str, int] = defaultdict(int)
+        first_index: dict[str, int] = {}
+        for row in rows:
+            if not row.correct:
+                wrong[text(row)] += row.answers
+                first_index[text(row)] = min(first_index.get(text(row), row.option_index), row.option_index)
+        top = min(wrong, key=lambda t: (-wrong[t], first_index[t]), default=None)
         return QuestionInsight(
             question_id=question_id,
             prompt=question.prompt if question else question_id,
             answered=sum(r.answers for r in rows),
             first_right=sum(r.answers for r in rows if r.correct),
-            top_wrong_option=top_text,
-            top_wrong=top.answers if top else 0,
+            top_wrong_option=top,
+            top_wrong=wrong[top] if top is not None else 0,
         )

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.blocks.question import render_closed_question, render_daily_question
 from bot.clock import Clock
+from bot.services.catalog import QuestionCatalog, is_own
 from bot.services.delivery import ClaimedDelivery, Message, Outcome, Status, flag_refused_schedule
 from bot.services.schedules import Schedules
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import POST, REVEAL, Call, GiveUp, Outbox
-from content import Bank
 from db.engine import Database
 from db.models import Post
+from db.queries import own_questions as own_queries
 from db.queries import posts as post_queries
 from db.queries.leases import Fence
 
@@ -93,7 +94,7 @@ class DailyPosts:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clients: SlackClients,
         clock: Clock,
         delivery: ClaimedDelivery,
@@ -101,7 +102,7 @@ class DailyPosts:
         outbox: Outbox,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clients = clients
         self.clock = clock
         self.delivery = delivery
@@ -114,23 +115,36 @@ class DailyPosts:
     ) -> Future:
         """Queue `quiz_day`'s question for the channel unless it already has one; the future
         resolves with the delivery's Outcome."""
-        question_ids = [q.id for q in self.bank.questions]
         future = self.delivery.deliver_new(
             self,
             key={"team_id": team_id, "channel_id": channel_id, "quiz_day": quiz_day},
-            values=lambda session: post_queries.claim_values(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                question_ids=question_ids,
-                timezone=timezone,
-            ),
+            values=lambda session: self._claim_values(session, team_id, channel_id, timezone),
             fence=fence,
             send_kind=POST,
             channel=channel_id,
         )
         future.add_done_callback(_count)
         return future
+
+    def _claim_values(self, session: Session, team_id: str, channel_id: str, timezone: str) -> dict:
+        """The new post's question, chosen in the claim's transaction from the sets the channel
+        follows, and the version it will show, kept in that same transaction."""
+        bank = self.catalog.for_team(team_id)
+        shipped_ids = [q.id for q in self.catalog.shipped.questions]
+        own_ids = [q.id for q in bank.questions if is_own(q.id)]
+        values = post_queries.claim_values(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            question_ids=shipped_ids,
+            own_ids=own_ids,
+            use=own_queries.channel_use(session=session, team_id=team_id, channel_id=channel_id),
+            timezone=timezone,
+        )
+        question = bank.question(values["question_id"])
+        if question is not None:
+            values["question_version"] = self.catalog.pin(session, team_id, question)
+        return values
 
     def post_daily(
         self, *, team_id: str, channel_id: str, quiz_day: dt.date, timezone: str, fence: Fence | None
@@ -163,8 +177,8 @@ class DailyPosts:
 
     # -- the Kind of daily posts ---------------------------------------------------------
     def message(self, row: Post) -> Message | None:
-        question = self.bank.question(row.question_id)
-        lesson = self.bank.lesson(question.lesson_id) if question else None
+        question = self.catalog.posted(row)
+        lesson = self.catalog.lesson_of(row.team_id, question) if question else None
         if question is None or lesson is None:  # the bank lost a claimed question: pick again tomorrow
             logger.error("claimed question %s is no longer in the bank", row.question_id)
             return None
@@ -205,8 +219,8 @@ class DailyPosts:
             if post is None or post.status != post_queries.CLOSED or not post.message_ts:
                 raise GiveUp("nothing to reveal")
             answered, correct = post_queries.answer_counts(session=session, post_id=post_id)
-        question = self.bank.question(post.question_id)
-        lesson = self.bank.lesson(question.lesson_id) if question else None
+        question = self.catalog.posted(post)
+        lesson = self.catalog.lesson_of(post.team_id, question) if question else None
         client = self.clients.for_team(post.team_id)
         if question is None or lesson is None or client is None:
             raise GiveUp("the question or the workspace is gone")

@@ -23,7 +23,8 @@ from bot.blocks.question import (
 )
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.clock import Clock
-from content import Bank, Lesson, Question
+from bot.services.catalog import QuestionCatalog
+from content import Lesson, Question
 from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
@@ -64,17 +65,18 @@ class PrivateAnswers:
     """Grading practice and review clicks: the button value carries the question, the seed of
     its option order and the letter chosen."""
 
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
 
     def grade(self, *, kind: PrivateKind, team_id: str, user_id: str, value: str) -> Graded | None:
         parsed = parse_private_value(value, kind)
         if parsed is None:
             return None
-        question_id, seed, letter = parsed
-        question = self.bank.question(question_id)
+        question_id, version, seed, letter = parsed
+        # The version the button was shown with: an edit since changes nothing about this answer.
+        question = self.catalog.version_of(team_id, question_id, version)
         if question is None:
             return None
         options = private_options(kind, question, seed)
@@ -92,29 +94,33 @@ class PrivateAnswers:
                 source=kind.name,
             )
             mastered = mastered_questions(session=session, team_id=team_id, user_id=user_id)
-        lesson = self.lesson_of(question)
+        lesson = self.lesson_of(team_id, question)
         done = sum(1 for q in lesson.questions if q.id in mastered)
         return Graded(question=question, lesson=lesson, options=options, chosen=chosen, done_in_lesson=done)
 
-    def lesson_of(self, question: Question) -> Lesson:
-        lesson = self.bank.lesson(question.lesson_id)
-        assert lesson is not None  # every question of a loaded bank belongs to one of its lessons
-        return lesson
+    def lesson_of(self, team_id: str, question: Question) -> Lesson:
+        lesson = self.catalog.lesson_of(team_id, question)
+        # Every question the catalog resolves belongs to one of the workspace's lessons; one
+        # whose lesson went meanwhile is shown under an empty one rather than failing the click.
+        return lesson or Lesson(id=question.lesson_id, number=0, title="", goal="", questions=())
 
 
 class Practice:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock, answers: PrivateAnswers) -> None:
+    def __init__(
+        self, *, db: Database, catalog: QuestionCatalog, clock: Clock, answers: PrivateAnswers
+    ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.answers = answers
 
     def question(self, *, team_id: str, user_id: str, lesson_text: str = "") -> Reply:
         """The practice question this person should see next (in one lesson, if named);
         raises UnknownLesson when `lesson_text` names none."""
-        questions: Sequence[Question] = self.bank.questions
+        bank = self.catalog.for_team(team_id)  # the shipped lessons and the workspace's own
+        questions: Sequence[Question] = bank.questions
         if lesson_text:
-            chosen = self.bank.find_lesson(lesson_text)
+            chosen = bank.find_lesson(lesson_text)
             if chosen is None:
                 raise UnknownLesson(lesson_text)
             questions = chosen.questions
@@ -125,7 +131,7 @@ class Practice:
             *render_private_question(
                 kind=PRACTICE,
                 question=question,
-                lesson=self.answers.lesson_of(question),
+                lesson=self.answers.lesson_of(team_id, question),
                 seed=secrets.randbelow(10**9),
             )
         )

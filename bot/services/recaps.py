@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.teams import RECAP_PEOPLE, Hardest, render_season_recap
 from bot.clock import Clock
+from bot.services.catalog import QuestionCatalog
 from bot.services.delivery import ClaimedDelivery, Message, flag_refused_schedule
 from bot.services.insights import InsightsService
 from bot.slack.outbox import RECAP
-from content import Bank
 from db import derived
 from db.engine import Database
 from db.models import CLAIMED, Schedule, SeasonPost
@@ -68,10 +68,16 @@ class SeasonRecaps:
     metadata_key = "season_post_id"
 
     def __init__(
-        self, *, db: Database, bank: Bank, clock: Clock, delivery: ClaimedDelivery, insights: InsightsService
+        self,
+        *,
+        db: Database,
+        catalog: QuestionCatalog,
+        clock: Clock,
+        delivery: ClaimedDelivery,
+        insights: InsightsService,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.delivery = delivery
         self.insights = insights
@@ -158,7 +164,7 @@ class SeasonRecaps:
             team_id=row.team_id, channel_id=row.channel_id, period=MONTH, start=start, end=end
         )
         found = month.hardest()
-        question = self.bank.question(found.question_id) if found else None
+        question = self.catalog.version_of(row.team_id, found.question_id, None) if found else None
         if found is None or question is None:
             return None
         return Hardest(

@@ -25,6 +25,7 @@ from bot import metrics
 from bot.blocks.reviews import render_reminder
 from bot.clock import Clock
 from bot.domain.reviews import ReminderContent, StreakAtRisk
+from bot.services.catalog import QuestionCatalog
 from bot.services.delivery import ClaimedDelivery, Message, Status
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
@@ -93,13 +94,13 @@ class Reminders:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clock: Clock,
         clients: SlackClients,
         delivery: ClaimedDelivery,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.clients = clients
         self.delivery = delivery
@@ -224,6 +225,7 @@ class Reminders:
             derived.settled(self.db)  # due cards and streaks, many people's: from the caches
         with self.db.reading() as session:
             for team_id, items in by_team.items():
+                bank = self.catalog.for_team(team_id)
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]
                     users = [item.user_id for item in batch]
@@ -236,6 +238,7 @@ class Reminders:
                     risks = queries.streaks_at_risk(session=session, team_id=team_id, user_ids=users)
                     for item in batch:
                         content = self._say(
+                            bank,
                             counts.get(item.user_id, 0),
                             first.get(item.user_id, []),
                             risks.get(item.user_id, []),
@@ -246,13 +249,11 @@ class Reminders:
                             sending.append(item)
         return sending
 
-    def _say(self, due: int, first: list[str], risks: list[tuple[str, int]]) -> ReminderContent:
+    def _say(self, bank: Bank, due: int, first: list[str], risks: list[tuple[str, int]]) -> ReminderContent:
         return ReminderContent(
             due=due,
             first_due=[
-                question.prompt
-                for question_id in first
-                if (question := self.bank.current_question(question_id))
+                question.prompt for question_id in first if (question := bank.current_question(question_id))
             ],
             at_risk=[StreakAtRisk(channel, streak) for channel, streak in risks],
         )
@@ -295,7 +296,12 @@ class Reminders:
                     session=session, team_id=row.team_id, user_ids=users, now=now, per_user=LISTED
                 )
                 risks = queries.streaks_at_risk(session=session, team_id=row.team_id, user_ids=users)
-            content = self._say(due, first.get(row.user_id, []), risks.get(row.user_id, []))
+            content = self._say(
+                self.catalog.for_team(row.team_id),
+                due,
+                first.get(row.user_id, []),
+                risks.get(row.user_id, []),
+            )
         if not content.worth_sending:
             return None
         text, blocks = render_reminder(content)

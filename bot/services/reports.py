@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport
+from bot.services.catalog import QuestionCatalog
 from bot.services.schedules import Schedules
-from content import Bank
 from db import derived
 from db.engine import Database
 from db.periods import period_bounds
@@ -16,9 +16,9 @@ from db.queries.stats import leaderboard, user_stats
 
 
 class Reports:
-    def __init__(self, *, db: Database, bank: Bank, schedules: Schedules) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, schedules: Schedules) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.schedules = schedules
 
     def period(self, *, team_id: str, channel_id: str, period: str) -> tuple[dt.date | None, dt.date | None]:
@@ -34,7 +34,8 @@ class Reports:
                 completed=sum(1 for q in lesson.questions if q.id in mastered),
                 total=len(lesson.questions),
             )
-            for lesson in self.bank.lessons
+            for lesson in self.catalog.for_team(team_id).lessons
+            if lesson.questions  # an own lesson whose questions were all retired is over
         ]
 
     def stats(self, *, team_id: str, channel_id: str, user_id: str) -> StatsReport:

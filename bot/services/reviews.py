@@ -14,17 +14,19 @@ from bot.blocks.reviews import render_reviews_done
 from bot.blocks.text import plural
 from bot.clock import Clock
 from bot.domain.reviews import LessonMemory, Memory
+from bot.services.catalog import QuestionCatalog
 from bot.services.practice import PrivateAnswers
-from content import Bank
 from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
 
 
 class Reviews:
-    def __init__(self, *, db: Database, bank: Bank, clock: Clock, answers: PrivateAnswers) -> None:
+    def __init__(
+        self, *, db: Database, catalog: QuestionCatalog, clock: Clock, answers: PrivateAnswers
+    ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.answers = answers
 
@@ -33,8 +35,9 @@ class Reviews:
         now = self.clock.now()
         with self.db.reading() as session:
             cards = review_queries.cards(session=session, team_id=team_id, user_id=user_id)
+        bank = self.catalog.for_team(team_id)
         lessons = []
-        for lesson in self.bank.lessons:
+        for lesson in bank.lessons:
             mine = [cards[q.id] for q in lesson.questions if q.id in cards]
             lessons.append(
                 LessonMemory(
@@ -44,7 +47,7 @@ class Reviews:
                 )
             )
         # A retired question's card stays in the history but is never offered again.
-        known = [card for question_id, card in cards.items() if self.bank.current_question(question_id)]
+        known = [card for question_id, card in cards.items() if bank.current_question(question_id)]
         upcoming = [card.due for card in known if not spaced.is_due(card, now)]
         return Memory(
             remembered=sum(lesson.remembered for lesson in lessons),
@@ -76,24 +79,25 @@ class Reviews:
     def _next_blocks(self, *, team_id: str, user_id: str) -> tuple[bool, list[Block]]:
         """The first due review's blocks (True), or the "all caught up" ones (False)."""
         now = self.clock.now()
+        bank = self.catalog.for_team(team_id)
         with self.db.reading() as session:
             due = [
                 question_id
                 for question_id in review_queries.due_questions(
                     session=session, team_id=team_id, user_id=user_id, now=now
                 )
-                if self.bank.current_question(question_id) is not None
+                if bank.current_question(question_id) is not None
             ]
         if not due:
             return False, render_reviews_done(self.memory(team_id=team_id, user_id=user_id))
-        question = self.bank.question(due[0])
+        question = bank.question(due[0])
         assert question is not None
         left = len(due) - 1
         note = "The last review due now" if not left else f"{plural(left, 'more review')} due after this one"
         _, blocks = render_private_question(
             kind=REVIEW,
             question=question,
-            lesson=self.answers.lesson_of(question),
+            lesson=self.answers.lesson_of(team_id, question),
             seed=secrets.randbelow(10**9),
             note=f"{note} · reviews never change streaks",
         )

@@ -26,6 +26,7 @@ class AnswerRow:
     question_id: str
     option_index: int
     correct: bool
+    version: str | None = None  # the version the post showed (option_index is into it)
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,15 @@ def answer_days(
 def channel_answers(*, session: Session, team_id: str, channel_id: str) -> list[AnswerRow]:
     """Every daily answer in the channel (a person's first and only one per question)."""
     rows = session.execute(
-        select(Answer.user_id, Answer.question_id, Answer.option_index, Answer.correct)
+        select(Answer.user_id, Answer.question_id, Answer.option_index, Answer.correct, Post.question_version)
+        .join(Post, Post.id == Answer.post_id)
         .where(Answer.team_id == team_id, Answer.channel_id == channel_id)
         .order_by(Answer.id)
     )
-    return [AnswerRow(user, question, int(option), bool(correct)) for user, question, option, correct in rows]
+    return [
+        AnswerRow(user, question, int(option), bool(correct), version)
+        for user, question, option, correct, version in rows
+    ]
 
 
 def review_history(*, session: Session, team_id: str, user_ids: list[str]) -> list[ReviewEvent]:

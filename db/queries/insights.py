@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Answer, UserStats
+from db.models import Answer, Post, UserStats
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class OptionCount:
     option_index: int
     correct: bool
     answers: int
+    version: str | None = None  # the version the post showed (its option_index is into it)
 
 
 def option_counts(
@@ -31,11 +32,18 @@ def option_counts(
     if end is not None:
         conditions.append(Answer.quiz_day <= end)
     rows = session.execute(
-        select(Answer.question_id, Answer.option_index, Answer.correct, func.count(Answer.id))
+        select(
+            Answer.question_id,
+            Post.question_version,
+            Answer.option_index,
+            Answer.correct,
+            func.count(Answer.id),
+        )
+        .join(Post, Post.id == Answer.post_id)
         .where(*conditions)
-        .group_by(Answer.question_id, Answer.option_index, Answer.correct)
+        .group_by(Answer.question_id, Post.question_version, Answer.option_index, Answer.correct)
     )
-    return [OptionCount(q, int(i), bool(c), int(n)) for q, i, c, n in rows]
+    return [OptionCount(q, int(i), bool(c), int(n), v) for q, v, i, c, n in rows]
 
 
 def channel_people(*, session: Session, team_id: str, channel_id: str) -> list[str]:

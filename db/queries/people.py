@@ -10,6 +10,10 @@ Where the person is named:
   name goes);
 - `admin_audit.actor_id`: they changed something from the dashboard (the record of the change
   stays, the name goes); their dashboard sessions have a `user_id` and go with the rest;
+- `own_questions.author_id` / `suggested_by`, `question_suggestions.decided_by`: they wrote,
+  approved or suggested one of the workspace's own questions, or decided someone's suggestion
+  (the question stays the workspace's, the name goes); their own suggestions, still waiting or
+  decided, have a `user_id` and go with the rest;
 - `slack_installations.user_id`: they installed the app (the installation stays, or the
   workspace would stop working; their id and any user token on it go).
 """
@@ -35,8 +39,13 @@ INSTALLER_COLUMNS = {
     "user_scopes": None,
 }
 SECRET_COLUMNS = frozenset({"bot_token", "bot_refresh_token", "user_token", "user_refresh_token"})
-# table -> column naming a person who acted
-NAMING_COLUMNS = {"question_reports": "resolved_by", "admin_audit": "actor_id"}
+# table -> columns naming a person who acted
+NAMING_COLUMNS = {
+    "question_reports": ("resolved_by",),
+    "admin_audit": ("actor_id",),
+    "own_questions": ("author_id", "suggested_by"),
+    "question_suggestions": ("decided_by",),
+}
 
 
 @dataclass
@@ -72,7 +81,7 @@ def rows_about(*, session: Session, user_id: str, team_id: str | None) -> dict[s
     secrets (tokens) are shown only as present or not."""
     found: dict[str, list[dict[str, Any]]] = {}
     for table in _tables(session):
-        columns = [c for c in ("user_id", NAMING_COLUMNS.get(table.name)) if c and c in table.c]
+        columns = [c for c in ("user_id", *NAMING_COLUMNS.get(table.name, ())) if c in table.c]
         for column in columns:
             statement = select(table).where(_theirs(table, column, user_id, team_id))
             order = [c for c in table.primary_key.columns] or list(table.c)
@@ -107,15 +116,17 @@ def forget(*, session: Session, user_id: str, team_id: str | None) -> Forgotten:
                 .where(_theirs(answers, "user_id", user_id, team_id), posts.c.status == "open")
             )
         )
-    for table_name, column in NAMING_COLUMNS.items():
+    for table_name, naming in NAMING_COLUMNS.items():
         table = by_name.get(table_name)
-        if table is not None and column in table.c:
+        for column in naming:
+            if table is None or column not in table.c:
+                continue
             condition = table.c[column] == user_id
             if team_id is not None:
                 condition = and_(condition, table.c.team_id == team_id)
             count = session.execute(update(table).where(condition).values({column: None})).rowcount
             if count:
-                result.redacted[table_name] = count
+                result.redacted[table_name] = result.redacted.get(table_name, 0) + count
     installations = by_name.get(INSTALLATIONS)
     if installations is not None:
         values = {name: value for name, value in INSTALLER_COLUMNS.items() if name in installations.c}

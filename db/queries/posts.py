@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CLAIMED, Answer, Post
 from db.queries import claims
+from db.queries.own_questions import BOTH, OWN, OWN_PREFIX, SHIPPED
 
 OPEN, CLOSED = Post.DELIVERED, "closed"
 # A claimed post takes answers too: a click proves Slack shows the message (db.queries.answers).
@@ -28,28 +29,62 @@ def find_post(*, session: Session, team_id: str, channel_id: str, quiz_day: dt.d
 
 
 def next_question(
-    *, session: Session, team_id: str, channel_id: str, question_ids: Sequence[str]
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    question_ids: Sequence[str],
+    own_ids: Sequence[str] = (),
+    use: str = SHIPPED,
 ) -> tuple[str, int]:
-    """The channel's next question and its cycle: the first question, in curriculum order,
-    not yet posted in the current pass through the bank; a new pass once all were used."""
+    """The channel's next question and its cycle. Each set of questions (the shipped bank,
+    `question_ids`, and the workspace's own, `own_ids`) keeps its own passes: the first of its
+    questions, in order, not yet posted in its current pass; a new pass once all were used, so
+    no question repeats before its whole set has been posted. Which set goes next follows the
+    channel's `use`: `shipped`; `own` (the bank while the workspace has none of its own); `both`
+    alternates, own after shipped and shipped after own, starting with own."""
     rows = session.execute(
-        select(Post.question_id, Post.cycle).where(Post.team_id == team_id, Post.channel_id == channel_id)
+        select(Post.id, Post.question_id, Post.cycle).where(
+            Post.team_id == team_id, Post.channel_id == channel_id
+        )
     ).all()
-    cycle = max((row.cycle for row in rows), default=0)
-    used = {row.question_id for row in rows if row.cycle == cycle}
-    for question_id in question_ids:
+    own = bool(own_ids) and (
+        use == OWN or (use == BOTH and not question_ids) or (use == BOTH and not _latest_was_own(rows))
+    )
+    ids = own_ids if own else question_ids
+    mine = [row for row in rows if row.question_id.startswith(OWN_PREFIX) == own]
+    cycle = max((row.cycle for row in mine), default=0)
+    used = {row.question_id for row in mine if row.cycle == cycle}
+    for question_id in ids:
         if question_id not in used:
             return question_id, cycle
-    return question_ids[0], cycle + 1
+    return ids[0], cycle + 1
+
+
+def _latest_was_own(rows: Sequence) -> bool:
+    latest = max(rows, key=lambda row: row.id, default=None)
+    return latest is not None and latest.question_id.startswith(OWN_PREFIX)
 
 
 def claim_values(
-    *, session: Session, team_id: str, channel_id: str, question_ids: Sequence[str], timezone: str
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    question_ids: Sequence[str],
+    timezone: str,
+    own_ids: Sequence[str] = (),
+    use: str = SHIPPED,
 ) -> dict:
     """What a new post row holds beside its key: the channel's next question, chosen in the
     claim's own transaction."""
     question_id, cycle = next_question(
-        session=session, team_id=team_id, channel_id=channel_id, question_ids=question_ids
+        session=session,
+        team_id=team_id,
+        channel_id=channel_id,
+        question_ids=question_ids,
+        own_ids=own_ids,
+        use=use,
     )
     return {"question_id": question_id, "cycle": cycle, "timezone": timezone}
 

@@ -20,6 +20,7 @@ def file_report(
     option_index: int | None,
     note: str,
     now: dt.datetime,
+    version: str | None = None,
 ) -> int:
     report = QuestionReport(
         team_id=team_id,
@@ -28,6 +29,7 @@ def file_report(
         question_id=question_id,
         option_index=option_index,
         note=note,
+        question_version=version,
         created_at=now,
     )
     session.add(report)

@@ -506,3 +506,48 @@ def test_behind_an_https_public_url_the_cookies_are_secure(
         assert {"HttpOnly", "SameSite=Lax", "Secure"} <= {part.strip() for part in session.split(";")}
     finally:
         app.stop()
+
+
+def test_the_workspaces_own_lessons_listed_and_retired(
+    dashboard: InProcessApp, fake_slack: FakeSlack, clock: FakeClock, browser
+) -> None:  # type: ignore[no-untyped-def]
+    example = Path(__file__).resolve().parents[2] / "docs" / "own-questions-example.yaml"
+    assert dashboard.runtime.own.import_pack(team_id="T0001", target=example).imported
+    dashboard.runtime.own.set_channel_use(team_id="T0001", channel_id=CHANNEL, use="both")
+    dashboard.runtime.posts.post_daily(
+        team_id="T0001", channel_id=CHANNEL, quiz_day=dt.date(2026, 12, 1), timezone="UTC", fence=None
+    )
+    message = fake_slack.messages(CHANNEL)[-1]
+    sender = SlackSender(base_url=dashboard.base_url, response_url_for=fake_slack.response_url)
+    sender.click(value=next(iter(buttons(message).values())), user="UCAROL", channel=CHANNEL)
+    fake_slack.wait_for_replies(user="UCAROL")
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1400, "height": 900})
+    page = browser_sign_in(context.new_page(), dashboard, fake_slack, user="UADMIN")
+    page.click("nav >> text=Questions")  # an own question is asked and listed like any other
+    asked = page.locator('tr[data-question="own/T0001/pg-leader-key"]')
+    assert "Our Postgres failover" in asked.inner_text() and "orders-db-1" in asked.inner_text()
+    page.click("nav >> text=Own lessons")
+    rows = page.locator('table[data-table="own-questions"] tbody tr')
+    assert rows.count() == 4
+    assert page.inner_text('[data-figure="own-questions"]') == "4"
+    assert f"#{CHANNEL} · both" in page.inner_text("ul.tiles")
+
+    # Retiring needs the form's CSRF token like every other change.
+    refused = context.request.post(
+        f"{dashboard.base_url}/admin/lessons/retire", form={"question": "pg-sync"}, max_redirects=0
+    )
+    assert refused.status == 403
+    assert not next(
+        q for q in dashboard.runtime.own.listing(team_id="T0001") if q.local_id == "pg-sync"
+    ).retired
+    with page.expect_navigation():
+        page.locator('tr[data-question="pg-sync"] button', has_text="Retire").click()
+    assert "Question retired" in page.inner_text("p.notice")
+    assert page.locator('tr[data-question="pg-sync"]').get_attribute("data-retired") == "true"
+    assert page.inner_text('[data-figure="own-questions"]') == "3"
+    shoot(page, "lessons")
+    page.click("nav >> text=Changes")
+    audit = page.inner_text('table[data-table="changes"]')
+    assert "question.retire" in audit and "pg-sync" in audit and "UADMIN" in audit
+    context.close()

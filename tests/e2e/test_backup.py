@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
+from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
 from bot.services.schedules import Schedules
 from content import load_bank
@@ -55,7 +56,8 @@ class Writer:
     def __init__(self, db: Database, post_ids: list[int]) -> None:
         self.db = db
         self.post_ids = post_ids
-        self.reports = Reports(db=db, bank=load_bank(), schedules=Schedules(db=db, clock=SystemClock()))
+        catalog = QuestionCatalog(db=db, bank=load_bank(), clock=SystemClock())
+        self.reports = Reports(db=db, catalog=catalog, schedules=Schedules(db=db, clock=SystemClock()))
         self.seen: dict[int, dict] = {0: self.snapshot()}  # answers written -> UTRACK's stats then
         self.written = 0
         self.stop = threading.Event()

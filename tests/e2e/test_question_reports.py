@@ -27,21 +27,9 @@ def report_button(blocks: list[dict]) -> dict:
     )
 
 
-def submit(slack: SlackSender, view: dict, *, user: str, note: str) -> dict:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": slack.team_id, "domain": "example"},
-        "user": {"id": user, "team_id": slack.team_id},
-        "api_app_id": "A0001",
-        "view": {
-            **view,
-            "id": "V0001",
-            "state": {"values": {"note": {"note_input": {"type": "plain_text_input", "value": note}}}},
-        },
-    }
-    response = slack.post_raw(urlencode({"payload": json.dumps(payload)}))
-    assert response.status_code == 200, response.text
-    return response.json() if response.text else {}
+def submit(slack: SlackSender, fake: FakeSlack, view_id: str, *, user: str, note: str) -> dict:
+    """Fill in the note on the modal as the fake Slack received it, and send it."""
+    return slack.submit_view(fake, view_id, user=user, values={"note": note})
 
 
 def test_a_report_from_a_private_reply_reaches_the_admins(
@@ -63,15 +51,21 @@ def test_a_report_from_a_private_reply_reaches_the_admins(
         action_id="report_problem", value=button["value"], user="UCAROL", channel=CHANNEL
     )
     assert slack.post_raw(urlencode({"payload": json.dumps(payload)})).status_code == 200
-    [opened] = fake_slack.wait_for("views.open")
-    view = opened.params["view"]
+    fake_slack.wait_for("views.open")
+    view_id, view = fake_slack.opened_view()
     shown = block_texts(view["blocks"])
     assert question.prompt[:40].replace("&", "&amp;") in shown and chosen_text in shown
 
-    answer = submit(slack, view, user="UCAROL", note="Option D is also right when the lock service is local.")
-    assert answer["response_action"] == "update" and "Thanks" in block_texts(answer["view"]["blocks"])
-    empty = submit(slack, view, user="UCAROL", note="   ")
+    empty = submit(slack, fake_slack, view_id, user="UCAROL", note="   ")
     assert empty["response_action"] == "errors"
+    answer = submit(
+        slack,
+        fake_slack,
+        view_id,
+        user="UCAROL",
+        note="Option D is also right when the lock service is local.",
+    )
+    assert answer["response_action"] == "update" and "Thanks" in block_texts(answer["view"]["blocks"])
 
     fake_slack.admins.add("UADMIN")
     slack.command("reports", user="UADMIN", channel=CHANNEL, key="reports")

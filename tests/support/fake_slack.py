@@ -45,6 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from tests.support.slack_views import ack_problems, block_action, submission, view_problems
+
 __all__ = ["Call", "FakeSlack"]
 
 BOT_ID = "B0001"
@@ -331,6 +333,11 @@ class FakeSlack:
         self.admins: set[str] = set(admins)
         self.owners: set[str] = set(owners)
         self.time_zones: dict[str, str] = {}  # user -> Slack time zone (users.info `tz`)
+        # users.info: guests ("multi": a multi-channel guest, "single": a single-channel one),
+        # and people of another organisation in a shared channel (Slack Connect): user -> their
+        # own workspace, which every workspace's token sees them with.
+        self.guests: dict[str, str] = {}
+        self.external_users: dict[str, str] = {}
         self.usergroups: dict[str, list[str]] = {}
         # What `x-oauth-scopes` says a plain xoxb- token was granted (remove one to test a
         # missing scope), and per-channel `conversations.info` answers (set_channel).
@@ -373,6 +380,12 @@ class FakeSlack:
         self.connections = 0  # TCP connections opened to the fake (keep-alive reuses them)
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
+        # Views Slack holds (modals opened or updated, App Homes published), by view id, and
+        # the triggers used (a trigger opens one view: slack_views.py's rules apply).
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, str] = {}  # user -> their App Home's view id
+        self.view_triggers: dict[str, str] = {}  # trigger_id -> the view it opened
+        self.refused_views: list[Call] = []  # views.* calls refused for a view Slack would refuse
         self._last_ts_micros = 0
         # Message timestamps follow this clock when set (a test's FakeClock.now), as a real
         # Slack's follow the real time the app also sees.
@@ -552,6 +565,7 @@ class FakeSlack:
             self._windows.clear()
             self.throttled.clear()
             self.ungated.clear()
+            self.refused_views.clear()
 
     # ------------------------------------------------------------------ OAuth installs
 
@@ -799,9 +813,11 @@ class FakeSlack:
         if method == "openid.connect.userInfo":
             return self._oidc_user_info(token or str(params.get("token", "")))
         if method == "users.info" and self._tokens and self._tokens.get(token) is not None:
-            # A workspace's bot token sees that workspace's people only.
+            # A workspace's bot token sees that workspace's people only (and, through Slack
+            # Connect, the people of other organisations it shares channels with).
             home = self.user_teams.get(str(params.get("user", "")))
-            if home is not None and home != self._tokens[token].team_id:
+            shared = str(params.get("user", "")) in self.external_users
+            if home is not None and home != self._tokens[token].team_id and not shared:
                 return {"ok": False, "error": "user_not_found"}
         if not (auth.startswith("Bearer xoxb-") or auth.startswith("Bearer xoxe.xoxb-")):
             return {"ok": False, "error": "not_authed"}
@@ -1030,6 +1046,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
         }
 
     # ------------------------------------------------------------------ Web API methods (lock held)
@@ -1181,11 +1199,14 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         user = str(user)
         is_owner = user in self.owners
+        guest = self.guests.get(user)
         return {
             "ok": True,
             "user": {
                 "id": user,
-                "team_id": self.user_teams.get(user, self.team_id),
+                "team_id": self.external_users.get(user) or self.user_teams.get(user, self.team_id),
+                "is_restricted": guest is not None,
+                "is_ultra_restricted": guest == "single",
                 "name": user.lower(),
                 "real_name": user,
                 "deleted": False,
@@ -1200,8 +1221,116 @@ class FakeSlack:
     def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "users": list(self.usergroups.get(str(params.get("usergroup", "")), []))}
 
+    def _refuse_view(self, problems: list[str]) -> dict[str, Any]:
+        if self._calls:
+            self.refused_views.append(self._calls[-1])
+        return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+
+    def _hold_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view_id = view_id or f"V{len(self.views) + 1:08d}"
+        held = {**copy.deepcopy(view), "id": view_id, "team_id": self.team_id, "state": {"values": {}}}
+        self.views[view_id] = held
+        return held
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(params.get("trigger_id") or "")
+        if not trigger:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger in self.view_triggers:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        problems = view_problems(params.get("view"), surface="modal")
+        if problems:
+            return self._refuse_view(problems)
+        held = self._hold_view(params["view"])
+        self.view_triggers[trigger] = held["id"]
+        return {"ok": True, "view": copy.deepcopy(held)}
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(params.get("view_id") or "")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        problems = view_problems(params.get("view"), surface="modal")
+        if problems:
+            return self._refuse_view(problems)
+        return {"ok": True, "view": copy.deepcopy(self._hold_view(params["view"], view_id))}
+
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "view": copy.deepcopy(params.get("view"))}
+        user = str(params.get("user_id") or "")
+        if not user:
+            return {"ok": False, "error": "invalid_arguments"}
+        problems = view_problems(params.get("view"), surface="home")
+        if problems:
+            return self._refuse_view(problems)
+        held = self._hold_view(params["view"], self.home_views.get(user))
+        self.home_views[user] = held["id"]
+        return {"ok": True, "view": copy.deepcopy(held)}
+
+    # ------------------------------------------------------------------ views, as a person sees them
+
+    def opened_view(self, trigger_id: str | None = None) -> tuple[str, dict[str, Any]]:
+        """(view id, view) of the modal a trigger opened (the latest opened, without one)."""
+        with self._lock:
+            if trigger_id is None:
+                if not self.view_triggers:
+                    raise AssertionError("no modal was opened")
+                view_id = list(self.view_triggers.values())[-1]
+            else:
+                view_id = self.view_triggers[trigger_id]
+            return view_id, copy.deepcopy(self.views[view_id])
+
+    def home_view(self, user: str) -> dict[str, Any]:
+        """The App Home Slack shows `user` now (the last one the app published)."""
+        with self._lock:
+            view_id = self.home_views.get(user)
+            if view_id is None:
+                raise AssertionError(f"no App Home was published for {user}")
+            return copy.deepcopy(self.views[view_id])
+
+    def view_submission(
+        self, view_id: str, *, user: str, values: dict[str, Any], team_id: str | None = None
+    ) -> dict[str, Any]:
+        """The view_submission Slack sends when `user` fills in `values` on the modal it holds
+        (see slack_views.submission: nothing the modal does not offer can be sent)."""
+        with self._lock:
+            view = copy.deepcopy(self.views[view_id])
+        return submission(view, view_id=view_id, team_id=team_id or self.team_id, user_id=user, values=values)
+
+    def view_action(
+        self, view_id: str, *, user: str, action_id: str, value: str | None = None, team_id: str | None = None
+    ) -> dict[str, Any]:
+        """The block_actions Slack sends when `user` clicks `action_id` on a view it holds."""
+        with self._lock:
+            view = copy.deepcopy(self.views[view_id])
+        return block_action(
+            view,
+            view_id=view_id,
+            team_id=team_id or self.team_id,
+            user_id=user,
+            action_id=action_id,
+            value=value,
+        )
+
+    def home_action(
+        self, user: str, *, action_id: str, value: str | None = None, team_id: str | None = None
+    ) -> dict[str, Any]:
+        """A click on `user`'s App Home as published."""
+        with self._lock:
+            view_id = self.home_views.get(user)
+        if view_id is None:
+            raise AssertionError(f"no App Home was published for {user}")
+        return self.view_action(view_id, user=user, action_id=action_id, value=value, team_id=team_id)
+
+    def answer_submission(self, view_id: str, ack: dict[str, Any]) -> dict[str, Any]:
+        """What the app answered a view_submission with, taken as Slack takes it: an answer Slack
+        would not accept is an AssertionError; `update` replaces the modal Slack holds."""
+        with self._lock:
+            view = copy.deepcopy(self.views[view_id])
+            problems = ack_problems(view, ack)
+            if problems:
+                raise AssertionError(f"Slack would refuse this answer to a view_submission: {problems}")
+            if ack.get("response_action") == "update":
+                self._hold_view(ack["view"], view_id)
+        return ack
 
     # ------------------------------------------------------------------ diagnostics
 

@@ -175,6 +175,23 @@ class SlackSender:
         }
         return json.dumps(body)
 
+    def send(self, payload: dict) -> requests.Response:
+        """An interaction payload (block_actions, view_submission), form-encoded as Slack sends it."""
+        return self.post_raw(urlencode({"payload": json.dumps(payload)}))
+
+    def submit_view(self, fake, view_id: str, *, user: str, values: dict) -> dict:  # type: ignore[no-untyped-def]
+        """Fill in and submit a modal the fake Slack holds (built from the view it received);
+        the app's answer, checked as Slack checks it (an `update` replaces the modal there)."""
+        payload = fake.view_submission(view_id, user=user, values=values, team_id=self.team_id)
+        response = self.send(payload)
+        assert response.status_code == 200, response.text[:300]
+        answer = response.json() if response.text else {}
+        return fake.answer_submission(view_id, answer)
+
+    def home_click(self, fake, user: str, *, action_id: str, value: str | None = None) -> requests.Response:  # type: ignore[no-untyped-def]
+        """A click on `user`'s App Home, as the fake Slack last had it published."""
+        return self.send(fake.home_action(user, action_id=action_id, value=value, team_id=self.team_id))
+
     def practice_click(self, *, value: str, user: str, channel: str) -> requests.Response:
         letter = value.rsplit(":", 1)[-1][:1]
         payload = self.action_payload(

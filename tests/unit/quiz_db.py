@@ -39,6 +39,8 @@ def post_day(
     team: str = TEAM,
     question_ids: Sequence[str] = QUESTION_IDS,
     close_earlier: bool = True,
+    own_ids: Sequence[str] = (),
+    use: str = "shipped",
 ) -> int:
     """Claim and open `day`'s post (closing every earlier open one, unless told not to); the
     post id."""
@@ -48,7 +50,13 @@ def post_day(
             Post,
             key={"team_id": team, "channel_id": channel, "quiz_day": day},
             values=claim_values(
-                session=session, team_id=team, channel_id=channel, question_ids=question_ids, timezone="UTC"
+                session=session,
+                team_id=team,
+                channel_id=channel,
+                question_ids=question_ids,
+                timezone="UTC",
+                own_ids=own_ids,
+                use=use,
             ),
             fence=None,
             now=noon(day),

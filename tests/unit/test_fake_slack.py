@@ -209,7 +209,8 @@ def test_users_usergroups_views_conversations(fake: FakeSlack) -> None:
     assert web.usergroups_users_list(usergroup="S2")["users"] == []
 
     view = {"type": "home", "blocks": [{"type": "divider"}]}
-    assert web.views_publish(user_id="U1", view=view)["view"] == view
+    published = web.views_publish(user_id="U1", view=view)["view"]  # as Slack: with its id and state
+    assert {key: published[key] for key in view} == view and published["id"].startswith("V")
     assert web.conversations_info(channel="C9")["channel"] == {
         "id": "C9",
         "is_archived": False,

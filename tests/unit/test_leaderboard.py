@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.clock import FakeClock
+from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
 from bot.services.schedules import Schedules
 from content import load_bank
@@ -193,7 +194,8 @@ def test_reports_resolve_the_period_in_the_channels_zone(db: Database) -> None:
                 now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
             )
     clock = FakeClock(dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
-    reports = Reports(db=db, bank=load_bank(), schedules=Schedules(db=db, clock=clock))
+    catalog = QuestionCatalog(db=db, bank=load_bank(), clock=clock)
+    reports = Reports(db=db, catalog=catalog, schedules=Schedules(db=db, clock=clock))
     # 2026-03-31 12:00 UTC is already 1 April (01:00) in Auckland, still 31 March elsewhere.
     noon_utc = dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC)
     clock.set(noon_utc)

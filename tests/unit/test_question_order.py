@@ -90,3 +90,57 @@ def test_next_question_reads_only_the_current_cycle(db: Database) -> None:
             "a-1",
             0,
         )
+
+
+def own_days(
+    db: Database, channel: str, count: int, *, own: Sequence[str], use: str, first: int = 0, team: str = TEAM
+) -> list[str]:
+    posted = []
+    for offset in range(first, first + count):
+        post_id = post_day(
+            db,
+            channel=channel,
+            team=team,
+            day=START + dt.timedelta(days=offset),
+            question_ids=SHIPPED,
+            own_ids=own,
+            use=use,
+        )
+        with db.reading() as session:
+            post = get_post(session=session, post_id=post_id)
+            assert post is not None
+            posted.append(post.question_id)
+    return posted
+
+
+SHIPPED = ["a-1", "a-2", "b-1", "b-2"]
+OWN = ["own/T0001/x-1", "own/T0001/x-2", "own/T0001/y-1"]
+
+
+def test_both_takes_turns_own_first_and_each_set_keeps_its_own_passes(db: Database) -> None:
+    posted = own_days(db, "C1", 10, own=OWN, use="both")
+    assert posted == [
+        OWN[0], "a-1", OWN[1], "a-2", OWN[2], "b-1",
+        OWN[0], "b-2",  # the own set repeats only once all three were posted
+        OWN[1], "a-1",  # the shipped set repeats only once all four were posted
+    ]  # fmt: skip
+    with db.reading() as session:
+        cycles = {
+            (p.question_id, p.cycle) for p in channel_posts(session=session, team_id=TEAM, channel_id="C1")
+        }
+    assert (OWN[0], 1) in cycles and ("a-1", 1) in cycles and ("b-2", 0) in cycles
+
+
+def test_a_channel_switching_sets_picks_up_where_each_set_left_off(db: Database) -> None:
+    assert own_days(db, "C1", 2, own=OWN, use="shipped") == ["a-1", "a-2"]
+    assert own_days(db, "C1", 2, own=OWN, use="own", first=2) == [OWN[0], OWN[1]]
+    # After an own question, `both` goes on with the curriculum, where it stopped.
+    assert own_days(db, "C1", 3, own=OWN, use="both", first=4) == ["b-1", OWN[2], "b-2"]
+    # A question added meanwhile comes before any repeat; one retired is simply not offered.
+    grown = [OWN[0], OWN[2], "own/T0001/z-1"]
+    assert own_days(db, "C1", 2, own=grown, use="own", first=7) == ["own/T0001/z-1", OWN[0]]
+
+
+def test_own_with_no_questions_of_its_own_goes_on_with_the_curriculum(db: Database) -> None:
+    assert own_days(db, "C1", 3, own=[], use="own") == ["a-1", "a-2", "b-1"]
+    assert own_days(db, "C1", 2, own=[], use="both", first=3) == ["b-2", "a-1"]

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from bot.clock import FakeClock
+from bot.services.catalog import QuestionCatalog
 from bot.services.practice import PrivateAnswers
 from bot.services.reviews import Reviews
 from content import Bank, Lesson, Option, Question
@@ -57,8 +58,9 @@ def test_due_reviews_skip_a_retired_question(database_url: str) -> None:
                     source=PRACTICE,
                 )
         clock.advance(hours=1)
+        catalog = QuestionCatalog(db=db, bank=BANK, clock=clock)
         service = Reviews(
-            db=db, bank=BANK, clock=clock, answers=PrivateAnswers(db=db, bank=BANK, clock=clock)
+            db=db, catalog=catalog, clock=clock, answers=PrivateAnswers(db=db, catalog=catalog, clock=clock)
         )
         assert service.memory(team_id=TEAM, user_id="U1").due == 1
         shown = json.dumps(service.next_review(team_id=TEAM, user_id="U1").payload())

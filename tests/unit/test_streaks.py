@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.clock import FakeClock
 from bot.services.answer_writer import AnswerWriter
 from bot.services.answering import Answering
+from bot.services.catalog import QuestionCatalog
 from content import load_bank
 from db.engine import Database
 from db.queries import answers as answer_queries
@@ -206,8 +207,9 @@ def test_a_click_that_races_the_close_counts_for_nothing(
 
         monkeypatch.setattr("bot.services.answer_writer.record_answers", close_first)
         writer = AnswerWriter(db=db)
+        clock = FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC))
         answering = Answering(
-            db=db, bank=bank, clock=FakeClock(dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)), writer=writer
+            db=db, catalog=QuestionCatalog(db=db, bank=bank, clock=clock), clock=clock, writer=writer
         )
         result = answering.answer_daily(team_id=TEAM, channel_id="C1", user_id="UALICE", value=f"{post_id}:A")
         writer.stop()

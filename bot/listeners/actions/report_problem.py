@@ -13,11 +13,11 @@ from bot.blocks.feedback import parse_report_value, render_open_reports, render_
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.listeners.respond import guarded
 from bot.services.admins import AdminChecker
+from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.replies import PrivateReplies
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
-from content import Bank
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +27,13 @@ class ReportProblem:
         self,
         *,
         feedback: Feedback,
-        bank: Bank,
+        catalog: QuestionCatalog,
         admins: AdminChecker,
         replies: PrivateReplies,
         clients: SlackClients,
     ) -> None:
         self.feedback = feedback
-        self.bank = bank
+        self.catalog = catalog
         self.admins = admins
         self.replies = replies
         self.clients = clients
@@ -42,7 +42,8 @@ class ReportProblem:
         ack()
         user_id, team_id = context.user_id, context.team_id
         parsed = parse_report_value(str(action.get("value") or ""))
-        question = self.bank.question(parsed[0]) if parsed else None
+        # The version the player saw, in their own workspace's catalog only.
+        question = self.catalog.version_of(team_id or "", parsed[0], parsed[1]) if parsed else None
         client = self.clients.for_team(team_id or "")
         if (
             not (user_id and team_id and body.get("trigger_id") and client)
@@ -58,13 +59,13 @@ class ReportProblem:
                     channel_id=context.channel_id,
                 )
             return
-        question_id, option_index = parsed
+        question_id, version, option_index = parsed
         chosen = (
             question.options[option_index].text
             if option_index is not None and option_index < len(question.options)
             else None
         )
-        metadata = {"q": question_id, "o": option_index, "c": context.channel_id}
+        metadata = {"q": question_id, "v": version, "o": option_index, "c": context.channel_id}
         try:
             client.views_open(
                 trigger_id=body["trigger_id"],

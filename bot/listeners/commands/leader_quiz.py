@@ -25,8 +25,17 @@ class LeaderQuiz:
         user_id = command.get("user_id") or ""
         text = command.get("text") or ""
         reply = guarded(
-            lambda: self.router.run(team_id=team_id, channel_id=channel_id, user_id=user_id, text=text)
+            lambda: self.router.run(
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                text=text,
+                trigger_id=command.get("trigger_id") or "",
+                enterprise_id=command.get("enterprise_id") or context.enterprise_id,
+            )
         )
+        if reply is None:  # a modal opened instead
+            return
         self.replies.send(
             team_id=team_id,
             user_id=user_id,

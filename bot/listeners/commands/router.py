@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.blocks.authoring import SUGGEST, WRITE
 from bot.blocks.feedback import render_open_reports
 from bot.blocks.insights import render_insights
 from bot.blocks.reply import Reply
@@ -18,12 +19,15 @@ from bot.blocks.reports import (
     render_stats,
     render_status,
 )
+from bot.blocks.text import escape
 from bot.clock import Clock
 from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
+from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
+from bot.services.own_questions import SUGGESTIONS_PER_DAY, OwnQuestions
 from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
 from bot.services.reminders import DEFAULT_TIME, Reminders
@@ -32,10 +36,15 @@ from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from bot.services.teams import Teams
-from content import Bank
 from db.engine import Database
 from db.periods import MONTH, PERIODS
+from db.queries.own_questions import USES, split_own_id
 
+USES_TOLD = {
+    "shipped": "This channel's daily questions come from the shipped curriculum.",
+    "own": "This channel's daily questions come from your workspace's own lessons.",
+    "both": "This channel's daily questions take turns: your own lessons, then the curriculum.",
+}
 MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
 MAX_TEXT = 500
 
@@ -46,9 +55,11 @@ class Invocation:
     channel_id: str
     user_id: str
     args: list[str]
+    trigger_id: str = ""  # opens a modal (within 3 s)
+    enterprise_id: str | None = None
 
 
-Handler = Callable[[Invocation], Reply]
+Handler = Callable[[Invocation], Reply | None]  # None: answered otherwise (a modal opened)
 
 
 class CommandRouter:
@@ -58,7 +69,7 @@ class CommandRouter:
         self,
         *,
         db: Database,
-        bank: Bank,
+        catalog: QuestionCatalog,
         clock: Clock,
         admins: AdminChecker,
         reports: Reports,
@@ -71,9 +82,10 @@ class CommandRouter:
         insights: InsightsService,
         feedback: Feedback,
         leads_here: Callable[[], bool],
+        own: OwnQuestions,
     ) -> None:
         self.db = db
-        self.bank = bank
+        self.catalog = catalog
         self.clock = clock
         self.admins = admins
         self.reports = reports
@@ -86,6 +98,7 @@ class CommandRouter:
         self.insights_service = insights
         self.feedback = feedback
         self.leads_here = leads_here
+        self.own = own
         self._public: dict[str, Handler] = {
             "": self.practice,
             "practice": self.practice,
@@ -96,6 +109,9 @@ class CommandRouter:
             "teams": self.teams,
             "review": self.review,
             "remind": self.remind,
+            "author": self.author,
+            "write": self.author,
+            "suggest": self.suggest,
         }
         self._admin: dict[str, Handler] = {
             "schedule": self.schedule,
@@ -104,12 +120,29 @@ class CommandRouter:
             "team": self.team,
             "insights": self.insights,
             "reports": self.reports_command,
+            "retire": self.retire,
         }
 
-    def run(self, *, team_id: str, channel_id: str, user_id: str, text: str) -> Reply:
+    def run(
+        self,
+        *,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        trigger_id: str = "",
+        enterprise_id: str | None = None,
+    ) -> Reply | None:
         words = (text or "").strip()[:MAX_TEXT].split()
         name = words[0].lower() if words else ""
-        call = Invocation(team_id=team_id, channel_id=channel_id, user_id=user_id, args=words[1:])
+        call = Invocation(
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            args=words[1:],
+            trigger_id=trigger_id,
+            enterprise_id=enterprise_id,
+        )
         if name in self._public:
             return self._public[name](call)
         if name in self._admin:
@@ -196,8 +229,77 @@ class CommandRouter:
         return Reply(*render_leaderboard(report, viewer=call.user_id))
 
     def lessons(self, call: Invocation) -> Reply:
+        """The lessons and the caller's progress; `lessons use shipped|own|both` (admins) chooses
+        what this channel's daily questions draw on."""
+        if call.args and call.args[0].lower() == "use":
+            return self.lessons_use(call)
         progress = self.reports.lesson_progress(team_id=call.team_id, user_id=call.user_id)
-        return Reply(*render_lessons(progress, [lesson.id for lesson in self.bank.lessons]))
+        lessons = self.catalog.for_team(call.team_id).lessons
+        use = self.own.channel_use(team_id=call.team_id, channel_id=call.channel_id)
+        return Reply(
+            *render_lessons(
+                progress, [lesson.id for lesson in lessons if lesson.questions], note=USES_TOLD[use]
+            )
+        )
+
+    def lessons_use(self, call: Invocation) -> Reply:
+        if not self.admins.is_admin(team_id=call.team_id, user_id=call.user_id):
+            return Reply.plain(
+                "Sorry, `lessons use` is for workspace admins and quiz admins. Nothing was changed."
+            )
+        words = [word.lower() for word in call.args[1:]]
+        if len(words) != 1 or words[0] not in USES:
+            return Reply.plain(
+                "Usage: `/leader-quiz lessons use shipped|own|both`: the shipped curriculum, your "
+                "workspace's own lessons, or both taking turns. Nothing was changed."
+            )
+        return Reply.plain(
+            self.own.set_channel_use(team_id=call.team_id, channel_id=call.channel_id, use=words[0])
+        )
+
+    def author(self, call: Invocation) -> Reply | None:
+        """Open the form to write a question (admins; never guests or other organisations)."""
+        return self._form(call, WRITE)
+
+    def suggest(self, call: Invocation) -> Reply | None:
+        """Open the form to suggest a question (any member; never guests or other organisations)."""
+        return self._form(call, SUGGEST)
+
+    def _form(self, call: Invocation, mode: str) -> Reply | None:
+        standing = self.own.standing(
+            team_id=call.team_id, user_id=call.user_id, enterprise_id=call.enterprise_id
+        )
+        if not (standing.may_suggest if mode == SUGGEST else standing.may_author):
+            return Reply.plain(
+                standing.refusal("suggest questions" if mode == SUGGEST else "write questions")
+            )
+        if mode == SUGGEST and not self.own.suggestions_left(team_id=call.team_id, user_id=call.user_id):
+            return Reply.plain(
+                f"You have suggested {SUGGESTIONS_PER_DAY} questions in the last 24 hours, the most one "
+                "person may. The admins have them; try again tomorrow."
+            )
+        if not call.trigger_id:
+            return Reply.plain("Slack sent no way to open the form; try again.")
+        view = self.own.form(team_id=call.team_id, mode=mode)
+        assert view is not None  # a new question's form always exists
+        refused = self.own.open_form(team_id=call.team_id, trigger_id=call.trigger_id, view=view)
+        return Reply.plain(refused) if refused else None
+
+    def retire(self, call: Invocation) -> Reply:
+        """`retire <id>`: take one of the workspace's own questions out of rotation."""
+        if len(call.args) != 1:
+            return Reply.plain(
+                "Usage: `/leader-quiz retire <question id>` (one of your own; `content list` shows them)."
+            )
+        wanted = call.args[0]
+        own = split_own_id(wanted)
+        local_id = own[1] if own is not None and own[0] == call.team_id else wanted
+        if self.own.retire(team_id=call.team_id, local_id=local_id[:64]):
+            return Reply.plain(
+                f"Retired `{escape(local_id[:64])}`: it is never posted, practised or reviewed again, and its "
+                "answers, cards and reports stay."
+            )
+        return Reply.plain(f"Your workspace has no question `{escape(wanted[:64])}` in rotation.")
 
     def teams(self, call: Invocation) -> Reply:
         return teams_board(

@@ -18,4 +18,6 @@ class AppHomeOpened:
     def handle(self, event: dict, context: BoltContext) -> None:
         if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
             return
-        self.home.publish(team_id=context.team_id or "", user_id=event["user"])
+        self.home.publish(
+            team_id=context.team_id or "", user_id=event["user"], enterprise_id=context.enterprise_id
+        )

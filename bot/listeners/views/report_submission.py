@@ -41,6 +41,7 @@ class ReportSubmission:
                 question_id=str(metadata.get("q") or ""),
                 option_index=option if isinstance(option, int) else None,
                 note=note,
+                version=metadata.get("v") if isinstance(metadata.get("v"), str) else None,
             )
         )
         if not isinstance(filed, int):  # a database outage, or a question no longer in the bank
