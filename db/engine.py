@@ -3,11 +3,17 @@ so concurrent clicks queue on the busy timeout instead of failing on a lock upgr
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy handler alone queues the processes there
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -67,6 +73,11 @@ class FairLock:
         handed.wait()  # the releaser made us the owner before setting this
         return self
 
+    @property
+    def depth(self) -> int:
+        """How many times the owner holds it (read by the owner only)."""
+        return self._depth
+
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             self._depth -= 1
@@ -78,6 +89,49 @@ class FairLock:
                 handed.set()
             else:
                 self._owner = None
+
+
+class WriteLock:
+    """SQLite's one writer at a time, queued without SQLite's busy handler: this process's
+    threads in arrival order (FairLock), then every process using the file through an flock
+    on `<database>-writer.lock` beside it. The busy handler sleeps in growing steps (up to
+    100 ms), so two gunicorn workers taking turns at the file's lock turned a burst of clicks
+    into a long latency tail; the kernel wakes an flock waiter as soon as it is released."""
+
+    def __init__(self, path: str | None) -> None:
+        self._threads = FairLock()
+        self._path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self._path is None:
+            return None
+        if self._fd is None or self._pid != os.getpid():  # opened after a fork: not shared
+            self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        return self._fd
+
+    def __enter__(self) -> WriteLock:
+        self._threads.__enter__()
+        if self._threads.depth == 1 and (fd := self._file()) is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.__exit__()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._threads.depth == 1 and self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.__exit__()
+
+
+def _lock_path(url: str) -> str | None:
+    database = make_url(url).database
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}-writer.lock"
 
 
 def is_sqlite(url: str) -> bool:
@@ -97,10 +151,9 @@ class Database:
                 url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10
             )
             self._read_engine = self.engine
-        # SQLite has one writer at a time. Queue this process's writers on a lock rather than
-        # on SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and turns a
-        # burst of clicks into a long latency tail.
-        self._write_lock: FairLock | None = FairLock() if is_sqlite(url) else None
+        # SQLite has one writer at a time: writers queue on a lock, not on SQLite's busy
+        # handler (WriteLock).
+        self._write_lock: WriteLock | None = WriteLock(_lock_path(url)) if is_sqlite(url) else None
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
 
