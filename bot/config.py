@@ -52,6 +52,7 @@ class Settings:
     http_threads: int = 16
     # gunicorn worker processes; each is a full replica (its own scheduler, outbox and count
     # refresher) coordinated with the others through the database, like separate replicas.
+    # Unset: one per usable core, at most 4 (default_web_concurrency).
     web_concurrency: int = 1
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
@@ -131,6 +132,18 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {raw}")
     return value
+
+
+def default_web_concurrency() -> int:
+    """One worker per core this process may run on, at most 4. A click's Python work holds the
+    GIL, so one worker uses one core (bench/README: 2 workers on 2 cores ack about twice the
+    clicks of one); past 4, workers mostly queue for the database's write lock and each costs
+    a replica's memory and connection pool."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -332,7 +345,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         count_update_seconds=_float(env, "COUNT_UPDATE_SECONDS", 5.0, 0.0),
         admin_cache_seconds=_float(env, "ADMIN_CACHE_SECONDS", 60.0, 0.0),
         http_threads=_whole(env, "HTTP_THREADS", 16, 1),
-        web_concurrency=_whole(env, "WEB_CONCURRENCY", 1, 1),
+        web_concurrency=_whole(env, "WEB_CONCURRENCY", default_web_concurrency(), 1),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         log_format=log_format,
         content_dir=env.get("CONTENT_DIR", "").strip(),

@@ -253,6 +253,16 @@ def test_settings_reject_bad_values() -> None:
     assert load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).socket_mode
 
 
+def test_web_concurrency_defaults_to_the_usable_cores_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    for cores, workers in [(1, 1), (2, 2), (3, 3), (4, 4), (16, 4)]:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)), raising=False)
+        assert load_settings(base).web_concurrency == workers
+        assert load_settings({**base, "WEB_CONCURRENCY": "1"}).web_concurrency == 1
+
+
 def test_closed_question_click_counts_for_nothing(
     app: InProcessApp, fake_slack: FakeSlack, slack: SlackSender
 ) -> None:

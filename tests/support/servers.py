@@ -43,6 +43,9 @@ def app_env(*, api_url: str, database_url: str, **extra: str) -> dict[str, str]:
         "HOST": "127.0.0.1",
         "COUNT_UPDATE_SECONDS": "0.5",
         "ADMIN_CACHE_SECONDS": "60",
+        # One worker unless a test asks for more: its default is one per core, and a test
+        # that kills `serve` by pid must reach the only process holding the port.
+        "WEB_CONCURRENCY": "1",
     }
     env.update(extra)
     return env
