@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             for index in range(args.workspaces):
                 response = add_to_slack(fake, start_at=serve.base_url, team_id=team_id(index))
                 if response.status_code != 200:
-                    raise SystemExit(f"install of {team_id(index)} failed: {response.status_code}")
+                    raise SystemExit(
+                        f"install of {team_id(index)} failed: {response.status_code}\n"
+                        + (Path(folder) / "serve.log").read_text(errors="replace")[-4000:]
+                    )
             print(
                 f"installed {args.workspaces} workspaces through the OAuth flow in {time.monotonic() - started:.1f} s"
             )

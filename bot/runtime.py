@@ -105,11 +105,14 @@ def build_clients(settings: Settings, *, gate: BudgetGate, installs: Installs | 
 def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: BudgetGate) -> Installs:
     # Imported here: slack_sdk's SQLAlchemy stores (and the asyncio layer they pull in) stay
     # out of a single-workspace process.
-    from db.installations import EncryptedInstallationStore, state_store
+    from db.installations import EncryptedInstallationStore, OAuthStates
 
     cipher = TokenCipher(settings.token_encryption_keys)
     store = EncryptedInstallationStore(
-        client_id=settings.slack_client_id, engine=db.library_engine, cipher=cipher
+        client_id=settings.slack_client_id,
+        engine=db.library_engine,
+        cipher=cipher,
+        writes=db.library_writing,
     )
     api = GatedClient(None, api_url=settings.slack_api_url, gate=gate)
     tokens = WorkspaceTokens(
@@ -138,7 +141,7 @@ def build_installs(settings: Settings, *, db: Database, clock: Clock, gate: Budg
         client_secret=settings.slack_client_secret,
         scopes=list(settings.slack_scopes or sorted(required_scopes())),
         installation_store=store,
-        state_store=state_store(db.library_engine),
+        state_store=OAuthStates(engine=db.library_engine, writes=db.library_writing),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         redirect_uri=f"{settings.public_url}{REDIRECT_PATH}" if settings.public_url else None,

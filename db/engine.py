@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: Callable[[], bool]) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
@@ -42,7 +42,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate() else "BEGIN")
 
     return engine
 
@@ -143,9 +143,14 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        # Set while this thread runs a library's write (library_writing): its transaction then
+        # begins IMMEDIATE on the library engine too.
+        self._library_writes = threading.local()
         if is_sqlite(url):
-            self.engine = _sqlite_engine(url, immediate=True)
-            self._read_engine = _sqlite_engine(url, immediate=False)
+            self.engine = _sqlite_engine(url, immediate=lambda: True)
+            self._read_engine = _sqlite_engine(
+                url, immediate=lambda: getattr(self._library_writes, "active", False)
+            )
         else:
             self.engine = create_engine(
                 url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10
@@ -176,6 +181,24 @@ class Database:
             return
         with self._write_lock, self._writer.begin() as session:
             yield session
+
+    @contextmanager
+    def library_writing(self) -> Iterator[None]:
+        """Around a library's own write transaction on `library_engine` (slack_sdk's stores
+        saving an installation, consuming an OAuth state). On SQLite it queues on the write
+        lock and begins IMMEDIATE, as `writing()` does: a deferred transaction that reads and
+        then writes fails at once with "database is locked" when another process committed in
+        between, whatever the busy timeout (two workers installing took turns at exactly that)."""
+        if self._write_lock is None:
+            yield
+            return
+        outer = getattr(self._library_writes, "active", False)
+        with self._write_lock:
+            self._library_writes.active = True
+            try:
+                yield
+            finally:
+                self._library_writes.active = outer
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

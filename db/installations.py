@@ -5,6 +5,9 @@ with every token column encrypted at rest."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -26,13 +29,36 @@ def _encrypted(table: Table, cipher: TokenCipher) -> Table:
     return table
 
 
+Writes = Callable[[], AbstractContextManager[Any]]
+
+
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's own store (its queries, its history of installs); only the column types
-    differ, so no token is ever written in the clear."""
+    differ, so no token is ever written in the clear. Its writes run inside `writes()`
+    (Database.library_writing: on SQLite, the one writer's turn)."""
 
-    def __init__(self, *, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
+    def __init__(
+        self, *, client_id: str, engine: Engine, cipher: TokenCipher, writes: Writes = nullcontext
+    ) -> None:
         self._cipher = cipher
+        self._writes = writes
         super().__init__(client_id=client_id, engine=engine, logger=logger)
+
+    def save(self, installation: Any) -> None:
+        with self._writes():
+            super().save(installation)
+
+    def save_bot(self, bot: Any) -> None:
+        with self._writes():
+            super().save_bot(bot)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        with self._writes():
+            super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_installation(self, **kwargs: Any) -> None:
+        with self._writes():
+            super().delete_installation(**kwargs)
 
     # slack_sdk builds its tables through these in __init__ (called on the instance).
     def build_installations_table(self, metadata: MetaData, table_name: str) -> Table:  # type: ignore[override]
@@ -50,7 +76,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         """Re-encrypt every stored token with the first key (after a key rotation); how many
         rows changed. Reads and writes the ciphertext itself, never the tokens."""
         count = 0
-        with self.engine.begin() as connection:
+        with self._writes(), self.engine.begin() as connection:
             for table in (self.installations, self.bots):
                 names = [name for name in TOKEN_COLUMNS if name in table.c]
                 raw = Table(
@@ -67,7 +93,19 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         return count
 
 
-def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
+class OAuthStates(SQLAlchemyOAuthStateStore):
     """OAuth `state` values in the shared database, so any replica can finish a flow another
-    began (the browser's cookie carries the same value)."""
-    return SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine, logger=logger)
+    began (the browser's cookie carries the same value). Issuing and consuming both write, so
+    both run inside `writes()`."""
+
+    def __init__(self, *, engine: Engine, writes: Writes = nullcontext) -> None:
+        self._writes = writes
+        super().__init__(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine, logger=logger)
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        with self._writes():
+            return super().issue(*args, **kwargs)
+
+    def consume(self, state: str) -> bool:
+        with self._writes():
+            return super().consume(state)

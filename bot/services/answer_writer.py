@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 BATCH = 64
 LINGER_S = 0.002
 FOLD_EVERY_S = 0.25
+MAX_FOLD_BACKOFF_S = 5.0  # while folding fails (the database is down), try at most this rarely
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,22 @@ class Folder:
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stopped.wait(self.every_s):
+        failing_since: float | None = None
+        wait = self.every_s
+        while not self._stopped.wait(wait):
             try:
                 derived.settled(self.db)
-            except Exception:  # the next round tries again; reads stay exact meanwhile
-                logger.warning("could not fold the latest answers into the caches", exc_info=True)
+            except Exception as error:  # the next round tries again; reads stay exact meanwhile
+                if failing_since is None:  # once per outage, not four times a second
+                    failing_since = time.monotonic()
+                    logger.warning("could not fold the latest answers into the caches", exc_info=True)
+                else:
+                    logger.debug("folding still fails: %s", type(error).__name__)
+                wait = min(wait * 2, MAX_FOLD_BACKOFF_S)
+                continue
+            if failing_since is not None:
+                logger.info("folding again after %.0f s", time.monotonic() - failing_since)
+                failing_since, wait = None, self.every_s
 
     def stop(self) -> None:
         self._stopped.set()

@@ -80,3 +80,40 @@ def test_a_forked_process_waits_for_the_parents_transaction(tmp_path: Path) -> N
         assert answer == b"waited"
     finally:
         db.dispose()
+
+
+def test_a_library_write_waits_its_turn_instead_of_failing_on_a_stale_read(tmp_path: Path) -> None:
+    """slack_sdk's OAuth state store reads, then deletes, in one transaction. Begun deferred,
+    that transaction fails with "database is locked" when another process writes in between
+    (two workers finishing installs did); inside `library_writing()` it waits for its turn."""
+    import threading
+    import time
+
+    from db.installations import OAuthStates
+    from db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'quiz.db'}"
+    upgrade(url)
+    ours, other_process = Database(url), Database(url)
+    states = OAuthStates(engine=ours.library_engine, writes=ours.library_writing)
+    try:
+        state = states.issue()
+        holding = threading.Event()
+
+        def write_for_a_while() -> None:
+            with other_process.writing() as session:
+                session.execute(
+                    text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('x', '2100-01-01')")
+                )
+                holding.set()
+                time.sleep(0.3)
+
+        writer = threading.Thread(target=write_for_a_while)
+        writer.start()
+        holding.wait(5)
+        assert states.consume(state)  # the state was issued, so it must be consumed once
+        writer.join()
+        assert not states.consume(state)
+    finally:
+        ours.dispose()
+        other_process.dispose()
