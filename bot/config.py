@@ -136,9 +136,9 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
 
 def default_web_concurrency() -> int:
     """One worker per core this process may run on, at most 4. A click's Python work holds the
-    GIL, so one worker uses one core (bench/README: 2 workers on 2 cores ack about twice the
-    clicks of one); past 4, workers mostly queue for the database's write lock and each costs
-    a replica's memory and connection pool."""
+    GIL, so one worker uses about one core; on a 2-core machine that also ran the database and
+    the load, 2 workers took 18% more clicks than one (bench/README, issue 21). Past 4, workers
+    mostly queue for the database's write lock and each costs a replica's memory and pool."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
