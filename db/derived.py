@@ -153,6 +153,14 @@ _CARDS_OF = select(_cards).where(
 _ANSWERS_FOLDED = (
     update(_answers).where(_answers.c.id.in_(bindparam("ids", expanding=True))).values(folded=True)
 )
+# PostgreSQL: the answers being marked folded are locked first in id order, as mark_replied
+# locks the answers whose verdicts went out; overlapping updates in two orders deadlock.
+_LOCK_ANSWERS = (
+    select(_answers.c.id)
+    .where(_answers.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_answers.c.id)
+    .with_for_update()
+)
 _LOG_FOLDED = update(_log).where(_log.c.id.in_(bindparam("ids", expanding=True))).values(folded=True)
 _STATS_COLUMNS = (
     "answered",
@@ -400,8 +408,11 @@ def fold_pending(*, session: Session, limit: int = FOLD_BATCH) -> int:
     answers = session.execute(_foldable_answers(limit)).all()
     reviews = session.execute(_foldable_reviews(limit)).all()
     if answers:
+        ids = [row.id for row in answers]
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_LOCK_ANSWERS, {"ids": ids})
         _fold_answers(session, answers)
-        session.execute(_ANSWERS_FOLDED, {"ids": [row.id for row in answers]})
+        session.execute(_ANSWERS_FOLDED, {"ids": ids})
     if reviews:
         _fold_reviews(session, reviews)
         session.execute(_LOG_FOLDED, {"ids": [row.id for row in reviews]})

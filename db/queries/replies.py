@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from db.models import Answer, Post
@@ -32,13 +32,25 @@ _mark = (
     )
     .values(replied_at=bindparam("now"))
 )
+# On PostgreSQL the rows are locked first, in id order, as the fold locks the answers it marks
+# (db.derived): two transactions updating overlapping answers in different orders deadlock
+# (seen at 250 clicks/s with two workers: a fold against a batch of replied marks).
+_lock_in_id_order = (
+    select(_answers.c.id)
+    .where(tuple_(_answers.c.post_id, _answers.c.user_id).in_(bindparam("keys", expanding=True)))
+    .order_by(_answers.c.id)
+    .with_for_update()
+)
 
 
 def mark_replied(*, session: Session, answers: Iterable[tuple[int, str]], now: dt.datetime) -> None:
     """The replies to these (post, user) answers reached Slack: one executemany for the batch."""
     params = [{"p": post_id, "u": user_id, "now": now} for post_id, user_id in answers]
-    if params:
-        session.execute(_mark, params)
+    if not params:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_lock_in_id_order, {"keys": [(p["p"], p["u"]) for p in params]})
+    session.execute(_mark, params)
 
 
 def owed_replies(
