@@ -3,9 +3,9 @@ Socket Mode when an app token is set.
 
 Each worker process is a whole replica: it builds its own runtime after the fork (scheduler,
 outbox, count refresher), and the workers coordinate through the database exactly as separate
-replicas do (the lease, the claims, the count slot), not through gunicorn. One worker is the
-default; WEB_CONCURRENCY=N runs N, which is how one replica uses more than one core (the
-Python work of a click holds the GIL). With several workers (or a PROMETHEUS_MULTIPROC_DIR
+replicas do (the lease, the claims, the count slot), not through gunicorn. WEB_CONCURRENCY=N
+runs N (default: one per usable core, at most 4), which is how one replica uses more than one
+core (the Python work of a click holds the GIL). With several workers (or a PROMETHEUS_MULTIPROC_DIR
 set) the master serves /metrics, summing the workers' samples (prometheus_client's
 multiprocess mode)."""
 
