@@ -104,6 +104,7 @@ class Send:
     future: Future = field(default_factory=Future)
     tries: int = 0
     queued_at: float = 0.0
+    place: int = 0  # its place in line, from its first submission: a send back in line keeps it
     _context: contextvars.Context | None = None
     _cancelled: bool = False
 
@@ -140,6 +141,7 @@ class Outbox:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._cond = threading.Condition()
         self._seq = itertools.count()
+        self._places = itertools.count()
         self._waiting: list[tuple[float, int, Send]] = []  # heap by due
         self._ready: dict[tuple[int, str, str | None], deque[Send]] = {}  # (priority, team, method)
         self._keyed: dict[Hashable, Send] = {}  # queued (not in flight) sends by key
@@ -183,6 +185,7 @@ class Outbox:
                         ready.remove(earlier)
                     self._drop(earlier, "superseded")
                 self._keyed[send.key] = send
+            send.place = next(self._places)
             heapq.heappush(self._waiting, (send.due, next(self._seq), send))
             self._cond.notify_all()
         return send.future
@@ -221,7 +224,24 @@ class Outbox:
                 self._forget_key(send)
                 self._drop(send, "expired")
                 continue
-            self._ready.setdefault((send.kind.priority, send.team_id, send.method), deque()).append(send)
+            self._in_line(
+                self._ready.setdefault((send.kind.priority, send.team_id, send.method), deque()), send
+            )
+
+    @staticmethod
+    def _in_line(sends: deque[Send], send: Send) -> None:
+        """Put a ready send at its place in its bucket's line (first submitted, first served).
+        A new send goes last; one back from a wait (a retry, a channel's spacing, a grant
+        lost to a race at the budget's edge) goes before everything submitted after it, so
+        reminders keep the order of each person's chosen time however long the line."""
+        if not sends or sends[-1].place < send.place:
+            sends.append(send)
+            return
+        for index, queued in enumerate(sends):
+            if queued.place > send.place:
+                sends.insert(index, send)
+                return
+        sends.append(send)
 
     def _choose(self, now: float) -> list[tuple[tuple[int, str, str | None], int]]:
         """Buckets to serve now, with how many sends each: by priority, then the workspace

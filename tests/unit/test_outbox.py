@@ -266,3 +266,46 @@ def test_a_send_being_granted_is_not_superseded_so_its_grant_is_not_wasted(gate:
     assert outbox.drain(5)
     outbox.close()
     assert superseding.ran == ["first", "newer"]
+
+
+class RacingGate:
+    """A gate that refuses the first grant while saying there is budget: the race at the edge
+    of a budget's window (or a channel's spacing) that sends a post back to wait."""
+
+    def __init__(self, gate: BudgetGate) -> None:
+        self.gate = gate
+        self.refused = 0
+
+    def take(self, team_id: str, method: str, want: int = 1, *, channel: str | None = None) -> int:
+        if not self.refused:
+            self.refused += 1
+            return 0
+        return self.gate.take(team_id, method, want, channel=channel)
+
+    def wait_time(self, team_id: str, method: str, *, channel: str | None = None) -> float:
+        return 0.0
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.gate, name)
+
+
+def test_a_send_sent_back_to_wait_keeps_its_place_in_line(gate: BudgetGate) -> None:
+    """Reminder DMs go out in order of each person's chosen time: a DM that lost its grant to
+    a race goes back before everyone submitted after it, not behind the whole line."""
+    outbox = Outbox(gate=RacingGate(gate), workers=1)  # type: ignore[arg-type]
+    ran: list[str] = []
+
+    def dm(name: str) -> Call:
+        def send() -> None:
+            ran.append(name)
+            time.sleep(0.1)  # long enough for the refused one to come back from its wait
+
+        return Call(
+            kind=REMINDER, team_id="T1", what=name, method="chat.postMessage", channel=f"U{name}", call=send
+        )
+
+    for name in "ABCDE":
+        outbox.submit(dm(name))
+    assert outbox.drain(10)
+    outbox.close()
+    assert ran == ["B", "A", "C", "D", "E"]
