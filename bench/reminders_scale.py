@@ -233,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             f"order: the largest gap between a DM's place in line and its arrival: {displacement} (workers {WORKERS})"
         )
         worst = sorted(
-            ((abs(rank[channel] - position), position, rank[channel]) for position, channel in enumerate(arrival)),
+            (
+                (abs(rank[channel] - position), position, rank[channel])
+                for position, channel in enumerate(arrival)
+            ),
             reverse=True,
         )[:5]
         print("  the farthest from their place (gap, arrived as, place):", worst)
