@@ -345,11 +345,6 @@ class QuizScheduler:
         fire.__name__ = f"post {channel_id}"
         return fire
 
-    def next_run_times(self) -> dict[str, dt.datetime | None]:
-        if self._aps is None:
-            return {}
-        return {job.id: job.next_run_time for job in self._aps.get_jobs() if job.id.startswith("post:")}
-
 
 def _due_posts(
     session: Session, schedules: list[Schedule], now: dt.datetime

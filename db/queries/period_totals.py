@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from db.periods import MONTH, WEEK
 
@@ -28,7 +27,3 @@ def rebuild_period_totals(connection: object, dialect: str) -> None:
     execute(text("DELETE FROM period_totals"))
     for period in (WEEK, MONTH):
         execute(text(_REBUILD.format(start=_STARTS[(dialect, period)])), {"period": period})
-
-
-def rebuild_in_session(session: Session) -> None:
-    rebuild_period_totals(session, session.get_bind().dialect.name)

@@ -35,10 +35,6 @@ def remove_reminder(*, session: Session, team_id: str, user_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def get_reminder(*, session: Session, team_id: str, user_id: str) -> Reminder | None:
-    return session.get(Reminder, (team_id, user_id))
-
-
 def all_reminders(*, session: Session, skip_teams: set[str]) -> list[Reminder]:
     rows = session.execute(select(Reminder).order_by(Reminder.team_id, Reminder.user_id)).scalars()
     return [row for row in rows if row.team_id not in skip_teams]

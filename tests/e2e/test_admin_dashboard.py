@@ -16,12 +16,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.domain.dashboard import MIN_STRONG
 from db.models import AdminAudit
 from db.queries.answers import record_review
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import add_to_slack, multi_env
 from tests.support.messages import buttons, correct_letter, question_for

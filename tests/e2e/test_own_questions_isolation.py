@@ -15,10 +15,10 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.domain.authoring import Draft
 from bot.services.export import write_answers
 from db.models import OwnLesson, OwnQuestion, Post
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import add_to_slack, multi_env
 from tests.support.messages import block_texts, buttons, shown_options, unescape

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
 from db.queries.teams import list_teams, team_of
 from db.results import TeamView
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons, correct_letter, wrong_letter
 from tests.support.servers import InProcessApp

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
 from bot.services.schedules import Schedules
@@ -17,6 +16,7 @@ from db.periods import period_bounds
 from db.queries.schedules import set_schedule
 from db.queries.stats import leaderboard
 from db.results import RankedRow
+from tests.support.clocks import FakeClock
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 C, W = True, False
