@@ -129,8 +129,8 @@ class Seeder:
 
     def stored_state(self, user: int):  # type: ignore[no-untyped-def]
         """The streak state user_stats keeps (as of the last answered day), from the app's own
-        definition in db/streaks.py: every quiz day before the last answer has closed."""
-        from db.streaks import QuizDay, reference_state
+        definition in quiz/streaks.py: every quiz day before the last answer has closed."""
+        from quiz.streaks import QuizDay, reference_state
 
         last = self.last_day[user]
         quiz_days = [QuizDay(day, closed=True) for day in self.days[: last + 1]]
@@ -189,7 +189,7 @@ def seed(url: str, seeder: Seeder, *, kind: str) -> dict[int, int]:
     else:
         _seed_postgres(url, seeder, post_ids)
     # Every daily answer has its review-log row (rating 3 Good when right, 1 Again when wrong,
-    # as db.spaced writes them), and everything is folded: the app folds the week and month
+    # as quiz.spaced writes them), and everything is folded: the app folds the week and month
     # totals in batches; a bulk load builds them once.
     from db.queries.period_totals import rebuild_period_totals
 
@@ -384,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.config import load_settings
     from bot.runtime import build_runtime
-    from db.periods import period_bounds
-    from db.streaks import QuizDay, reference_streaks
+    from quiz.periods import period_bounds
+    from quiz.streaks import QuizDay, reference_streaks
     from tests.support.servers import app_env
 
     checks = Checks()

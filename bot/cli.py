@@ -116,8 +116,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    from bot.domain.schedule import ScheduleError, parse_date
     from bot.services.posting import PostStatus
+    from quiz.schedule import ScheduleError, parse_date
 
     try:
         settings = load_settings(require_signing_secret=False)
@@ -146,7 +146,7 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from bot.domain.schedule import ScheduleError, parse_schedule
+    from quiz.schedule import ScheduleError, parse_schedule
 
     settings = _offline_settings()
     if args.action == "set":

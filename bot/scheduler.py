@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import ClusterClock, OnClusterTime
-from bot.domain.schedule import ScheduleSpec, due_quiz_day
 from bot.services.delivery import ClaimedDelivery
 from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
@@ -32,6 +31,7 @@ from db.queries import leases
 from db.queries.posts import find_post
 from db.queries.schedules import get_schedule, list_schedules
 from db.queries.workspaces import uninstalled_teams
+from quiz.schedule import ScheduleSpec, due_quiz_day
 
 logger = logging.getLogger(__name__)
 

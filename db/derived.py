@@ -4,9 +4,9 @@ The answers (daily) and the review log (every graded answer: daily, practice, re
 source of truth; a click writes them and nothing else. Three tables are caches of them, folded
 in batches off the click's acknowledgement path:
 
-- `user_stats`: per person and channel, answered, correct, streaks and freezes (db.streaks);
+- `user_stats`: per person and channel, answered, correct, streaks and freezes (quiz.streaks);
 - `period_totals`: per person, channel, week and month, answered and correct;
-- `review_cards`: per person and question, the FSRS card (db.spaced), replayed from the log.
+- `review_cards`: per person and question, the FSRS card (quiz.spaced), replayed from the log.
 
 A row is folded once: `folded` is NULL on an answer or a log row until its effects are in the
 caches (a partial index keeps the unfolded few cheap to find). Reads stay exact: a reader of one
@@ -34,12 +34,12 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import spaced
 from db.engine import Database
 from db.models import Answer, PeriodTotal, Post, ReviewCard, ReviewLog, UserStats
-from db.periods import MONTH, WEEK, month_start, week_start
 from db.queries.posts import CLOSED
-from db.streaks import StreakState, apply_answer
+from quiz import spaced
+from quiz.periods import MONTH, WEEK, month_start, week_start
+from quiz.streaks import StreakState, apply_answer
 
 FOLD_BATCH = 2000
 

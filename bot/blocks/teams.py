@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.text import clip, escape, percent, plural
 from db.results import RankedRow, TeamView
-from db.team_score import TeamStanding
+from quiz.team_score import TeamStanding
 
 MAX_BOARD_ROWS = 15
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-LETTERS = "ABCDE"
 BUTTON_LIMIT = 75  # Slack's limit on a button's text
 HEADER_LIMIT = 150
 

@@ -17,11 +17,11 @@ from bot.services.reviews import Reviews
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import HOME, Call, GiveUp, Outbox
 from db.engine import Database, is_unavailable
-from db.periods import MONTH
 from db.queries import posts as post_queries
 from db.queries.answers import latest_answers
 from db.queries.stats import user_channels, user_stats
 from db.queries.teams import team_of
+from quiz.periods import MONTH
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ from bot.clock import Clock
 from bot.domain.insights import Insights, LessonInsight, QuestionInsight
 from bot.services.catalog import QuestionCatalog
 from bot.services.reports import Reports
-from db import derived, spaced
+from db import derived
 from db.engine import Database
 from db.queries import insights as queries
 from db.queries import reviews as review_queries
+from quiz import spaced
 
 
 class InsightsService:

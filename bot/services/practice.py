@@ -11,24 +11,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.blocks.question import (
-    PRACTICE,
-    PrivateKind,
-    ShownOption,
-    find_option,
-    parse_private_value,
-    private_options,
-    render_answer_result,
-    render_private_question,
-)
+from bot.blocks.question import render_answer_result, render_private_question
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.clock import Clock
 from bot.services.catalog import QuestionCatalog
 from content import Lesson, Question
-from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
 from db.queries.answers import mastered_questions, record_review
+from quiz import spaced
+from quiz.grading import PRACTICE, PrivateKind, ShownOption, find_option, parse_private_value, private_options
 
 
 def practice_order(

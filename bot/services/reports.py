@@ -10,9 +10,9 @@ from bot.services.catalog import QuestionCatalog
 from bot.services.schedules import Schedules
 from db import derived
 from db.engine import Database
-from db.periods import period_bounds
 from db.queries.answers import mastered_questions
 from db.queries.stats import leaderboard, user_stats
+from quiz.periods import period_bounds
 
 
 class Reports:

@@ -8,7 +8,7 @@ import secrets
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.blocks.question import REVIEW, render_answer_result, render_private_question
+from bot.blocks.question import render_answer_result, render_private_question
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.reviews import render_reviews_done
 from bot.blocks.text import plural
@@ -16,9 +16,10 @@ from bot.clock import Clock
 from bot.domain.reviews import LessonMemory, Memory
 from bot.services.catalog import QuestionCatalog
 from bot.services.practice import PrivateAnswers
-from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
+from quiz import spaced
+from quiz.grading import REVIEW
 
 
 class Reviews:

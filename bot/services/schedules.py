@@ -6,10 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain.schedule import ScheduleSpec
 from db.engine import Database
 from db.models import Schedule
 from db.queries import schedules as queries
+from quiz.schedule import ScheduleSpec
 
 
 class Schedules:

@@ -19,7 +19,7 @@ from db.engine import Database
 from db.queries import teams as queries
 from db.queries.standings import team_standings
 from db.results import MembershipChange, TeamView
-from db.team_score import TeamStanding
+from quiz.team_score import TeamStanding
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """Week and month running totals (`period_totals`): a rebuild from `answers` for bulk loads
-(the app keeps them on every answer; `db.periods` says which period a quiz day is in)."""
+(the app keeps them on every answer; `quiz.periods` says which period a quiz day is in)."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
-from db.periods import MONTH, WEEK
+from quiz.periods import MONTH, WEEK
 
 _REBUILD = """
     INSERT INTO period_totals (team_id, channel_id, period, period_start, user_id, answered, correct)

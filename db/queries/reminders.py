@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from db.models import Answer, Post, Reminder, ReminderDM, UserStats
 from db.queries.posts import OPEN, latest_closed_days
 from db.queries.stats import effective_current_sql
-from db.streaks import MAX_FREEZES
-
-AT_RISK_FROM = 3  # streaks this long are worth a nudge
+from quiz.reminders import AT_RISK_FROM
+from quiz.streaks import MAX_FREEZES
 
 
 def set_reminder(

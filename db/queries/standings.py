@@ -1,5 +1,5 @@
 """Team standings: the period's totals per team from the database, ranked by
-`db.team_score`.
+`quiz.team_score`.
 
 Team score for a period = correct answers by the team's current members on the channel's
 quiz days in the period ÷ (members × quiz days in the period). Ties go to the higher
@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CLAIMED, Answer, Post, Team, TeamMember
-from db.team_score import TeamStanding, TeamTotals, rank_teams
+from quiz.team_score import TeamStanding, TeamTotals, rank_teams
 
 
 # -- standings -----------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.domain.dashboard import MIN_STRONG
 from db.models import AdminAudit
 from db.queries.answers import record_review
+from quiz.question_quality import MIN_STRONG
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
 from tests.support.clocks import FakeClock

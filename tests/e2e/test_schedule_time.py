@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_settings
-from bot.domain.schedule import ScheduleSpec
 from bot.runtime import Runtime, build_runtime
 from db.queries.schedules import get_schedule, set_schedule
+from quiz.schedule import ScheduleSpec
 from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.posts import channel_posts, next_run_times

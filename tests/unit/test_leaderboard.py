@@ -12,10 +12,10 @@ from bot.services.reports import Reports
 from bot.services.schedules import Schedules
 from content import load_bank
 from db.engine import Database
-from db.periods import period_bounds
 from db.queries.schedules import set_schedule
 from db.queries.stats import leaderboard
 from db.results import RankedRow
+from quiz.periods import period_bounds
 from tests.support.clocks import FakeClock
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 

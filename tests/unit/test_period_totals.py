@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.periods import MONTH, WEEK, stored_period
 from db.queries.period_totals import rebuild_period_totals
 from db.queries.stats import leaderboard
+from quiz.periods import MONTH, WEEK, stored_period
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 

@@ -18,7 +18,7 @@ from db.engine import Database
 from db.queries import answers as answer_queries
 from db.queries.posts import get_post
 from db.queries.stats import leaderboard, user_stats
-from db.streaks import (
+from quiz.streaks import (
     MAX_FREEZES,
     QuizDay,
     StreakState,

@@ -9,7 +9,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from db.team_score import TeamTotals, rank_teams, team_score, team_turnout
+from quiz.team_score import TeamTotals, rank_teams, team_score, team_turnout
 
 QUIZ_DAYS = st.integers(min_value=1, max_value=60)
 

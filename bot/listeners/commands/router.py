@@ -21,7 +21,6 @@ from bot.blocks.reports import (
 )
 from bot.blocks.text import escape
 from bot.clock import Clock
-from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog
@@ -30,15 +29,17 @@ from bot.services.insights import InsightsService
 from bot.services.own_questions import SUGGESTIONS_PER_DAY, OwnQuestions
 from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
-from bot.services.reminders import DEFAULT_TIME, Reminders
+from bot.services.reminders import Reminders
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
 from bot.services.status import read_status
 from bot.services.teams import Teams
 from db.engine import Database
-from db.periods import MONTH, PERIODS
 from db.queries.own_questions import USES, split_own_id
+from quiz.periods import MONTH, PERIODS
+from quiz.reminders import DEFAULT_TIME
+from quiz.schedule import ScheduleError, parse_schedule, parse_time
 
 USES_TOLD = {
     "shipped": "This channel's daily questions come from the shipped curriculum.",

@@ -11,8 +11,8 @@ from bot.blocks.reply import Reply
 from bot.blocks.teams import mentions, render_team_board, render_team_list
 from bot.blocks.text import clip, escape, period_label, plural
 from bot.services.teams import GroupUnavailable, Teams
-from db.periods import MONTH, PERIODS
 from db.results import MembershipChange
+from quiz.periods import MONTH, PERIODS
 
 MAX_NAME = 40
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import random
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import fsrs.scheduler
@@ -106,3 +107,20 @@ def remembered(card: CardState, now: dt.datetime) -> bool:
 
 def is_due(card: CardState, now: dt.datetime) -> bool:
     return card.due <= now
+
+
+def remembered_at(
+    reviews: Sequence[tuple[dt.datetime, bool]], instants: Sequence[dt.datetime]
+) -> list[bool | None]:
+    """One card's history replayed through FSRS (the scheduler the app uses): at each
+    instant (ascending), None before its first review, else whether it was remembered then."""
+    card: CardState | None = None
+    done = 0
+    found: list[bool | None] = []
+    for instant in instants:
+        while done < len(reviews) and reviews[done][0] <= instant:
+            at, correct = reviews[done]
+            card = review(card, correct=correct, now=at)
+            done += 1
+        found.append(None if card is None else remembered(card, instant))
+    return found
