@@ -21,9 +21,8 @@ from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.own_questions import OwnQuestionActions
-from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.private_answer import PrivateAnswer, StartReview
 from bot.listeners.actions.report_problem import ReportProblem
-from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
@@ -50,6 +49,7 @@ from bot.services.replies import PrivateReplies
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
+from bot.services.status import read_status
 from bot.services.teams import Teams
 from bot.services.workspaces import Workspaces
 from bot.slack.budget import BudgetGate
@@ -327,9 +327,8 @@ def build_runtime(
         db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox, own=own
     )
     router = CommandRouter(
-        db=db,
         catalog=catalog,
-        clock=clock,
+        status=lambda team_id: read_status(db=db, now=clock.now(), team_id=team_id),
         admins=admins,
         reports=reports,
         practice=practice,
@@ -345,8 +344,9 @@ def build_runtime(
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, replies=replies),
-        practice_answer=PracticeAnswer(practice=practice, replies=replies),
-        review_answer=ReviewAnswer(reviews=reviews, replies=replies),
+        practice_answer=PrivateAnswer(grade=practice.answer, replies=replies),
+        review_answer=PrivateAnswer(grade=reviews.answer, replies=replies),
+        start_review=StartReview(reviews=reviews, replies=replies),
         report_problem=ReportProblem(
             feedback=feedback, catalog=catalog, admins=admins, replies=replies, clients=clients
         ),

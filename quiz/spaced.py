@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import fsrs.scheduler
@@ -80,6 +80,11 @@ def rating(correct: bool) -> Rating:
     return Rating.Good if correct else Rating.Again
 
 
+def was_correct(stored_rating: int) -> bool:
+    """Whether a review-log row's rating (`rating(correct).value`) was a right answer."""
+    return stored_rating == Rating.Good.value
+
+
 def review(card: CardState | None, *, correct: bool, now: dt.datetime, seed: str = "") -> CardState:
     """The card after one graded answer at `now` (a first answer starts a new card); `seed`
     names the review (the card's key), so its fuzz is the same however often it is replayed."""
@@ -91,6 +96,15 @@ def review(card: CardState | None, *, correct: bool, now: dt.datetime, seed: str
     finally:
         _draws.generator = None
     return CardState.from_fsrs(reviewed)
+
+
+def replay(
+    card: CardState | None, reviews: Iterable[tuple[dt.datetime, bool]], *, seed: str
+) -> CardState | None:
+    """The card after `reviews` ((time, correct), in order) on top of `card` (None: no card yet)."""
+    for at, correct in reviews:
+        card = review(card, correct=correct, now=at, seed=seed)
+    return card
 
 
 def retrievability(card: CardState, now: dt.datetime) -> float:

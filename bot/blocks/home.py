@@ -26,12 +26,13 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
         else "not ranked this month yet"
     )
     team = f"team *{escape(channel.team)}*" if channel.team else "no team"
+    stats = channel.stats
     text = (
-        f"*<#{channel.channel_id}>* · {rank} · {team}\n"
-        f"🔥 {plural(channel.current_streak, 'day')} streak (longest {channel.longest_streak}) · "
-        f"🧊 {channel.freezes_held} freezes held, {channel.freezes_used} used\n"
-        f"✅ {channel.correct} of {channel.answered} right · answered {channel.answered} of "
-        f"{plural(channel.quiz_days_since_joining, 'quiz day')} since joining"
+        f"*<#{stats.channel_id}>* · {rank} · {team}\n"
+        f"🔥 {plural(stats.current_streak, 'day')} streak (longest {stats.longest_streak}) · "
+        f"🧊 {stats.freezes_held} freezes held, {stats.freezes_used} used\n"
+        f"✅ {stats.correct} of {stats.answered} right · answered {stats.answered} of "
+        f"{plural(stats.quiz_days_since_joining, 'quiz day')} since joining"
     )
     return SectionBlock(text=MarkdownTextObject(text=text))
 

@@ -11,21 +11,16 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
 from bot.blocks.reviews import due_line, memory_lines
 from bot.blocks.teams import TEAM_HELP
-from bot.blocks.text import escape, period_label, plural
+from bot.blocks.text import context, escape, period_label, plural, section
 from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport, Status
 from bot.domain.reviews import Memory
 from db.results import MIN_ANSWERS_FOR_ACCURACY
 
 MAX_LEADERBOARD_ROWS = 15
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 def lessons_text(lessons: list[LessonProgress]) -> str:
@@ -45,12 +40,12 @@ def render_stats(
         f"📅 Answered {s.answered} of {plural(s.quiz_days_since_joining, 'quiz day')} since joining"
     )
     blocks: list[Block] = [
-        _section(f"*{who} leader-quiz stats in <#{channel_id}>*"),
-        _section(summary),
-        _section(f"*Lesson progress*\n{lessons_text(report.lessons)}"),
+        section(f"*{who} leader-quiz stats in <#{channel_id}>*"),
+        section(summary),
+        section(f"*Lesson progress*\n{lessons_text(report.lessons)}"),
     ]
     if memory is not None:
-        blocks.append(_section(f"{due_line(memory)}\n{memory_lines(memory)}"))
+        blocks.append(section(f"{due_line(memory)}\n{memory_lines(memory)}"))
     text = f"{who} stats: streak {s.current_streak}, {s.correct}/{s.answered} correct"
     return text, blocks
 
@@ -63,7 +58,7 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
     if not report.rows:
         return f"No answers yet ({label}).", [
             header,
-            _section(f"No answers in <#{report.channel_id}> yet ({label})."),
+            section(f"No answers in <#{report.channel_id}> yet ({label})."),
         ]
     medals = {1: "🥇", 2: "🥈", 3: "🥉"}
     lines = [
@@ -75,7 +70,7 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
         )
         for r in report.rows[:MAX_LEADERBOARD_ROWS]
     ]
-    blocks: list[Block] = [header, _section("\n".join(lines))]
+    blocks: list[Block] = [header, section("\n".join(lines))]
     mine = next((r for r in report.rows if r.user_id == viewer), None)
     note = (
         f"Ranked by accuracy among people with at least {MIN_ANSWERS_FOR_ACCURACY} answers, fair to late joiners."
@@ -84,7 +79,7 @@ def render_leaderboard(report: LeaderboardReport, *, viewer: str | None = None) 
     )
     if mine is not None and mine.rank > MAX_LEADERBOARD_ROWS:
         note = f"You are #{mine.rank} with {mine.correct} correct. " + note
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    blocks.append(context(note))
     return f"Leaderboard ({label})", blocks
 
 
@@ -96,7 +91,7 @@ def render_lessons(
         for number, (p, lesson_id) in enumerate(zip(lessons, ids, strict=True), start=1)
     ]
     return "Lessons", [
-        _section("*Lessons*\n" + "\n".join(lines)),
+        section("*Lessons*\n" + "\n".join(lines)),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -139,10 +134,10 @@ OWN_HELP = """*Your team's own questions* (about your own systems, beside the cu
 def render_help(unknown: str | None = None) -> tuple[str, list[Block]]:
     blocks: list[Block] = []
     if unknown:
-        blocks.append(_section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
-    blocks.append(_section(HELP_TEXT))
-    blocks.append(_section(TEAM_HELP))
-    blocks.append(_section(OWN_HELP))
+        blocks.append(section(f"I don't know `{unknown[:50]}`. Here is what I can do:"))
+    blocks.append(section(HELP_TEXT))
+    blocks.append(section(TEAM_HELP))
+    blocks.append(section(OWN_HELP))
     return "leader-quiz help", blocks
 
 

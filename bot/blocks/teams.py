@@ -9,14 +9,11 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     HeaderBlock,
-    MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
-from bot.blocks.text import clip, escape, percent, plural
+from bot.blocks.text import clip, context, escape, percent, plural, section
 from db.results import RankedRow, TeamView
 from quiz.team_score import TeamStanding
 
@@ -60,14 +57,6 @@ small one cannot win without turning up. At the start of each month the bot post
 top people and teams in the channel."""
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
 def score_text(row: TeamStanding) -> str:
     return f"{row.score:.2f}"
 
@@ -92,18 +81,18 @@ def render_team_board(
     if not rows:
         return f"No teams yet in this channel ({label}).", [
             header,
-            _section(
+            section(
                 f"No teams in <#{channel_id}> yet. Admins make them with "
                 "`/leader-quiz team add &lt;name&gt; @person …` or `/leader-quiz team sync &lt;name&gt; @group`."
             ),
         ]
     lines = [standing_line(row) for row in rows[:MAX_BOARD_ROWS]]
-    blocks: list[Block] = [header, _section("\n".join(lines))]
+    blocks: list[Block] = [header, section("\n".join(lines))]
     days = f"{plural(quiz_days, 'quiz day')} ({label})" if quiz_days else f"No quiz days yet ({label})"
     note = f"{days}. {SCORE_RULE}"
     if viewer_team is not None:
         note += f" You are in *{escape(viewer_team)}*."
-    blocks.append(_context(note))
+    blocks.append(context(note))
     text = f"Teams ({label}): " + ", ".join(
         f"{row.rank}. {escape(row.name)} {score_text(row)}" for row in rows[:MAX_BOARD_ROWS]
     )
@@ -113,14 +102,14 @@ def render_team_board(
 def render_team_list(*, channel_id: str, teams: Sequence[TeamView]) -> tuple[str, list[Block]]:
     if not teams:
         text = f"No teams in <#{channel_id}> yet. Make one: `/leader-quiz team add &lt;name&gt; @person …`"
-        return text, [_section(text)]
+        return text, [section(text)]
     lines = [
         f"• *{escape(team.name)}* ({len(team.members)}): "
         + (", ".join(f"<@{user}>" for user in team.members) or "_no members_")
         for team in teams
     ]
     return f"{plural(len(teams), 'team')} in this channel", [
-        _section(f"*Teams in <#{channel_id}>*\n" + "\n".join(lines))
+        section(f"*Teams in <#{channel_id}>*\n" + "\n".join(lines))
     ]
 
 
@@ -142,7 +131,7 @@ def render_season_recap(
     label = month.strftime("%B %Y")
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"🏁 {label} season recap")),
-        _section(f"{plural(quiz_days, 'quiz day')} in <#{channel_id}> last month. Here is how it went:"),
+        section(f"{plural(quiz_days, 'quiz day')} in <#{channel_id}> last month. Here is how it went:"),
     ]
     top = list(people[:RECAP_PEOPLE])
     if top:
@@ -151,22 +140,22 @@ def render_season_recap(
             f" · {round(r.accuracy * 100)}%"
             for r in top
         ]
-        blocks.append(_section("*Top people*\n" + "\n".join(lines)))
+        blocks.append(section("*Top people*\n" + "\n".join(lines)))
     else:
-        blocks.append(_section("*Top people*\nNobody answered a daily question last month."))
+        blocks.append(section("*Top people*\nNobody answered a daily question last month."))
     if teams:
-        blocks.append(_section("*Teams*\n" + "\n".join(standing_line(row) for row in teams[:MAX_BOARD_ROWS])))
-        blocks.append(_context(SCORE_RULE))
+        blocks.append(section("*Teams*\n" + "\n".join(standing_line(row) for row in teams[:MAX_BOARD_ROWS])))
+        blocks.append(context(SCORE_RULE))
     if hardest is not None:
         blocks.append(
-            _section(
+            section(
                 f"*The month's hardest question* ({percent(hardest.right, hardest.answered)} right first time)\n"
                 f"{escape(clip(hardest.prompt, 600))}\n*The answer:* {escape(hardest.answer)}\n"
                 f"{escape(clip(hardest.explanation, 1500))}"
             )
         )
     blocks.append(
-        _context(
+        context(
             "A new season starts now: `/leader-quiz leaderboard` and `/leader-quiz teams` show this month."
         )
     )

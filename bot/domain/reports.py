@@ -71,14 +71,7 @@ class LeaderboardReport:
 class HomeChannel:
     """One quiz channel on a person's App Home."""
 
-    channel_id: str
-    current_streak: int
-    longest_streak: int
-    freezes_held: int
-    freezes_used: int
-    answered: int
-    correct: int
-    quiz_days_since_joining: int
+    stats: StatsView  # the person's in this channel
     month_rank: int | None
     month_ranked: int
     team: str | None

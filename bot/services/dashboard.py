@@ -19,7 +19,7 @@ from bot.services.catalog import QuestionCatalog
 from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.own_questions import OwnQuestions
-from bot.services.schedules import Schedules
+from bot.services.schedules import Schedules, store_schedule
 from bot.services.status import read_status
 from content import Bank
 from db import derived
@@ -258,16 +258,7 @@ class Dashboard:
         spec = parse_schedule(time_text, zone_text, days_text)
         now = self.clock.now()
         with self.db.writing() as session:
-            schedule_queries.set_schedule(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                hour=spec.hour,
-                minute=spec.minute,
-                timezone=spec.timezone,
-                days=spec.days_text,
-                now=now,
-            )
+            store_schedule(session, team_id=team_id, channel_id=channel_id, spec=spec, now=now)
             admin_queries.record_change(
                 session=session,
                 team_id=team_id,

@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.domain.feedback import OpenReport
 from bot.services.catalog import QuestionCatalog
 from db.engine import Database
+from db.models import QuestionReport
 from db.queries import reports as queries
 
 MAX_NOTE = 1000
@@ -38,17 +39,17 @@ class Feedback:
         if option_index is not None and not 0 <= option_index < len(question.options):
             option_index = None
         with self.db.writing() as session:
-            return queries.file_report(
-                session=session,
+            report = QuestionReport(
                 team_id=team_id,
                 user_id=user_id,
                 channel_id=channel_id,
                 question_id=question_id,
                 option_index=option_index,
                 note=note.strip()[:MAX_NOTE],
-                now=self.clock.now(),
-                version=question.version,
+                question_version=question.version,
+                created_at=self.clock.now(),
             )
+            return queries.file_report(session=session, report=report)
 
     def open(self, *, team_id: str | None) -> list[OpenReport]:
         with self.db.reading() as session:

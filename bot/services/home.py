@@ -63,14 +63,7 @@ class Home:
                 team = team_of(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
             channels.append(
                 HomeChannel(
-                    channel_id=channel_id,
-                    current_streak=stats.current_streak,
-                    longest_streak=stats.longest_streak,
-                    freezes_held=stats.freezes_held,
-                    freezes_used=stats.freezes_used,
-                    answered=stats.answered,
-                    correct=stats.correct,
-                    quiz_days_since_joining=stats.quiz_days_since_joining,
+                    stats=stats,
                     month_rank=mine.rank if mine else None,
                     month_ranked=len(board.rows),
                     team=team,

@@ -97,7 +97,9 @@ class PrivateAnswers:
         return lesson or Lesson(id=question.lesson_id, number=0, title="", goal="", questions=())
 
 
-class Practice:
+class PrivateQuestions:
+    """What practice and review share: questions for one person, graded by `answers`."""
+
     def __init__(
         self, *, db: Database, catalog: QuestionCatalog, clock: Clock, answers: PrivateAnswers
     ) -> None:
@@ -106,6 +108,8 @@ class Practice:
         self.clock = clock
         self.answers = answers
 
+
+class Practice(PrivateQuestions):
     def question(self, *, team_id: str, user_id: str, lesson_text: str = "") -> Reply:
         """The practice question this person should see next (in one lesson, if named);
         raises UnknownLesson when `lesson_text` names none."""

@@ -49,6 +49,15 @@ class Teams:
         self.clock = clock
 
     def add(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        return self._add_members(team_id, channel_id, name, user_ids, exactly=False)
+
+    def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        """The team's members become exactly `user_ids` (a Slack user group's)."""
+        return self._add_members(team_id, channel_id, name, user_ids, exactly=True)
+
+    def _add_members(
+        self, team_id: str, channel_id: str, name: str, user_ids: Sequence[str], *, exactly: bool
+    ) -> MembershipChange:
         with self.db.writing() as session:
             return queries.add_members(
                 session=session,
@@ -57,6 +66,7 @@ class Teams:
                 name=name,
                 user_ids=user_ids,
                 now=self.clock.now(),
+                exactly=exactly,
             )
 
     def remove_team(self, *, team_id: str, channel_id: str, name: str) -> TeamView | None:
@@ -88,17 +98,6 @@ class Teams:
         except BudgetExhausted:
             raise GroupUnavailable("ratelimited") from None
         return [str(user) for user in response.get("users") or []]
-
-    def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
-        with self.db.writing() as session:
-            return queries.sync_members(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                name=name,
-                user_ids=user_ids,
-                now=self.clock.now(),
-            )
 
     def list(self, *, team_id: str, channel_id: str) -> list[TeamView]:
         with self.db.reading() as session:

@@ -115,39 +115,23 @@ def add_members(
     name: str,
     user_ids: Sequence[str],
     now: dt.datetime,
+    exactly: bool = False,
 ) -> MembershipChange:
-    """Add people to a team (created if missing); someone in another team of the channel moves."""
-    team, created = _get_or_create_team(
-        session=session, team_id=team_id, channel_id=channel_id, name=name, now=now
-    )
-    change = _put_in_team(session=session, team=team, user_ids=user_ids, now=now)
-    return MembershipChange(
-        team=team.name, created=created, added=change.added, moved=change.moved, already=change.already
-    )
-
-
-def sync_members(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    name: str,
-    user_ids: Sequence[str],
-    now: dt.datetime,
-) -> MembershipChange:
-    """Make a team's membership exactly `user_ids` (created if missing): others leave it,
-    and those in another team of the channel move here."""
+    """Add people to a team (created if missing); someone in another team of the channel moves.
+    With `exactly` (a Slack user group's sync) the team becomes `user_ids`: the others leave it."""
     team, created = _get_or_create_team(
         session=session, team_id=team_id, channel_id=channel_id, name=name, now=now
     )
     users = list(dict.fromkeys(user_ids))
-    leaving = list(
-        session.execute(
-            select(TeamMember.user_id)
-            .where(TeamMember.team_pk == team.id, TeamMember.user_id.not_in(users))
-            .order_by(TeamMember.user_id)
-        ).scalars()
-    )
+    leaving: list[str] = []
+    if exactly:
+        leaving = list(
+            session.execute(
+                select(TeamMember.user_id)
+                .where(TeamMember.team_pk == team.id, TeamMember.user_id.not_in(users))
+                .order_by(TeamMember.user_id)
+            ).scalars()
+        )
     if leaving:
         session.execute(
             delete(TeamMember).where(TeamMember.team_pk == team.id, TeamMember.user_id.in_(leaving))

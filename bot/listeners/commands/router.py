@@ -20,7 +20,7 @@ from bot.blocks.reports import (
     render_status,
 )
 from bot.blocks.text import escape
-from bot.clock import Clock
+from bot.domain.reports import Status
 from bot.listeners.commands.team import team_command, teams_board
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog
@@ -33,9 +33,7 @@ from bot.services.reminders import Reminders
 from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
-from bot.services.status import read_status
 from bot.services.teams import Teams
-from db.engine import Database
 from db.queries.own_questions import USES, split_own_id
 from quiz.periods import MONTH, PERIODS
 from quiz.reminders import DEFAULT_TIME
@@ -69,9 +67,8 @@ class CommandRouter:
     def __init__(
         self,
         *,
-        db: Database,
         catalog: QuestionCatalog,
-        clock: Clock,
+        status: Callable[[str], Status],
         admins: AdminChecker,
         reports: Reports,
         practice: Practice,
@@ -85,9 +82,8 @@ class CommandRouter:
         leads_here: Callable[[], bool],
         own: OwnQuestions,
     ) -> None:
-        self.db = db
         self.catalog = catalog
-        self.clock = clock
+        self.read_status = status  # a workspace's channels, next posts and replicas (services/status.py)
         self.admins = admins
         self.reports = reports
         self.practice_service = practice
@@ -379,5 +375,5 @@ class CommandRouter:
         return Reply(*render_open_reports(self.feedback.open(team_id=call.team_id)))
 
     def status(self, call: Invocation) -> Reply:
-        status = read_status(db=self.db, now=self.clock.now(), team_id=call.team_id)
+        status = self.read_status(call.team_id)
         return Reply.plain(render_status(status, leads_here=self.leads_here()))

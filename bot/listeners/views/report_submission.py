@@ -15,9 +15,8 @@ class ReportSubmission:
     def __init__(self, *, feedback: Feedback) -> None:
         self.feedback = feedback
 
-    def handle(self, ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-        user_id = (body.get("user") or {}).get("id") or ""
-        team_id = (body.get("team") or {}).get("id") or context.team_id or ""
+    def handle(self, ack: Ack, view: dict, context: BoltContext) -> None:
+        user_id, team_id = context.user_id or "", context.team_id or ""
         note = str(
             ((view.get("state") or {}).get("values") or {})
             .get(NOTE_BLOCK, {})
