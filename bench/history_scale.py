@@ -12,7 +12,7 @@ rules) and period_totals. Seeding uses fast bulk paths: sqlite3 executemany on S
 on PostgreSQL (then ANALYZE, as autovacuum would have).
 
 Then measures the service-level work behind `/leader-quiz stats` and `/leader-quiz
-leaderboard week|month|all` (bot.services.reports.Reports.stats / .leaderboard, exactly as
+leaderboard week|month|all` (bot.services.stats.Stats.stats / .leaderboard, exactly as
 the command calls them: no limit), plus the whole command (CommandRunner: report + blocks).
 
 Checks (exit 1): stats of sampled users equal the reference streak definition and the
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{sum(1 for u in range(args.users) if seeder.answered[u])} user_stats rows in {seed_s:.1f} s"
         )
 
-        reports = runtime.reports
+        reports = runtime.stats
         log = StatementLog(runtime.db.engine)
         if runtime.db._read_engine is not runtime.db.engine:
             read_log = StatementLog(runtime.db._read_engine)
@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
 
         command_kwargs: dict = {}
         if "viewer" in inspect.signature(reports.leaderboard).parameters:
-            from bot.blocks.reports import MAX_LEADERBOARD_ROWS
+            from bot.blocks.stats import MAX_LEADERBOARD_ROWS
 
             command_kwargs = {"limit": MAX_LEADERBOARD_ROWS}
         boards: dict = {}

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import ClusterClock, OnClusterTime
+from bot.services.daily_posts import DailyPosts, PostOutcome
 from bot.services.delivery import ClaimedDelivery
-from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
 from db.models import Post, Schedule

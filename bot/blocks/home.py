@@ -13,10 +13,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.authoring import authoring_blocks
-from bot.blocks.reports import lessons_text
 from bot.blocks.reviews import due_line, memory_lines, start_button
+from bot.blocks.stats import lessons_text
 from bot.blocks.text import escape, plural
-from bot.domain.reports import HomeChannel, HomeReport, Verdict
+from bot.domain.home import HomeChannel, HomeReport, Verdict
 
 
 def _channel_section(channel: HomeChannel) -> SectionBlock:
@@ -25,7 +25,7 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
         if channel.month_rank is not None
         else "not ranked this month yet"
     )
-    team = f"team *{escape(channel.team)}*" if channel.team else "no team"
+    team = f"team *{escape(channel.quiz_team)}*" if channel.quiz_team else "no team"
     stats = channel.stats
     text = (
         f"*<#{stats.channel_id}>* · {rank} · {team}\n"

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.feedback import report_button
+from bot.blocks.problem_reports import report_button
 from bot.blocks.text import BUTTON_LIMIT, HEADER_LIMIT, clip, escape, percent, plural
 from content import Lesson, Question
 from quiz.grading import (

@@ -13,12 +13,12 @@ from bot.clock import Clock
 from bot.domain import dashboard as rules
 from bot.domain.authoring import OwnQuestionView
 from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overview, QuestionRow
-from bot.domain.feedback import OpenReport
-from bot.domain.reports import ChannelStatus
+from bot.domain.problem_reports import OpenReport
+from bot.domain.status import ChannelStatus
 from bot.services.catalog import QuestionCatalog
-from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.own_questions import OwnQuestions
+from bot.services.problem_reports import ProblemReports
 from bot.services.schedules import Schedules, store_schedule
 from bot.services.status import read_status
 from content import Bank
@@ -28,7 +28,7 @@ from db.models import AdminAudit
 from db.queries import admin as admin_queries
 from db.queries import dashboard as queries
 from db.queries import own_questions as own_queries
-from db.queries import reports as report_queries
+from db.queries import problem_reports as report_queries
 from db.queries import schedules as schedule_queries
 from db.queries.insights import channel_people
 from db.queries.stats import leaderboard
@@ -67,7 +67,7 @@ class Dashboard:
         clock: Clock,
         schedules: Schedules,
         insights: InsightsService,
-        feedback: Feedback,
+        problem_reports: ProblemReports,
         own: OwnQuestions,
     ) -> None:
         self.db = db
@@ -75,7 +75,7 @@ class Dashboard:
         self.clock = clock
         self.schedules = schedules
         self.insights = insights
-        self.feedback = feedback
+        self.problem_reports = problem_reports
         self.own = own
 
     # -- reads -----------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class Dashboard:
         return moved
 
     def open_reports(self, *, team_id: str) -> list[OpenReport]:
-        return self.feedback.open(team_id=team_id)
+        return self.problem_reports.open(team_id=team_id)
 
     def schedules_of(self, *, team_id: str) -> list[ChannelStatus]:
         return read_status(db=self.db, now=self.clock.now(), team_id=team_id).channels

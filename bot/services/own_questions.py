@@ -37,7 +37,7 @@ from bot.domain.authoring import (
 )
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog, build_own_lessons
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 from content import Lesson, Question

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.teams import RECAP_PEOPLE, Hardest, render_season_recap
+from bot.blocks.recaps import RECAP_PEOPLE, Hardest, render_season_recap
 from bot.clock import Clock
 from bot.services.catalog import QuestionCatalog
 from bot.services.delivery import ClaimedDelivery, Message, flag_refused_schedule

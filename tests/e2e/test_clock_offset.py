@@ -16,8 +16,8 @@ from prometheus_client import REGISTRY
 from bot.clock import DatabaseFollows
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
+from bot.services.daily_posts import PostStatus
 from bot.services.delivery import ClaimedDelivery, Status
-from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT as RECAP_EVENT
 from bot.services.reminders import METADATA_EVENT as REMINDER_EVENT
 from db.queries import leases

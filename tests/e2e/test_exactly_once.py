@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.services.posting import PostStatus
+from bot.services.daily_posts import PostStatus
 from db.models import Post
 from db.queries import claims
 from db.queries import posts as post_queries

@@ -224,7 +224,7 @@ def test_another_workspaces_question_cannot_be_reached_by_id(
     [reply] = fake_slack.wait_for_replies(user="UP2")
     assert "not available" in block_texts(reply.params["blocks"])
     assert (
-        app.runtime.feedback.file(
+        app.runtime.problem_reports.file(
             team_id=W2, user_id="UP2", channel_id=None, question_id=f"own/{W1}/q-1", option_index=0, note="x"
         )
         is None

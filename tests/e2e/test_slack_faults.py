@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.services.posting import PostStatus
+from bot.services.daily_posts import PostStatus
 from db.queries.schedules import get_schedule, set_schedule
 from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack

@@ -180,7 +180,8 @@ def test_app_home_with_everything_on_it_is_one_slack_takes() -> None:
 
     from bot.blocks.home import render_home
     from bot.domain.authoring import AuthoringHome, OwnQuestionView, SuggestionView
-    from bot.domain.reports import HomeChannel, HomeReport, LessonProgress, Verdict
+    from bot.domain.home import HomeChannel, HomeReport, Verdict
+    from bot.domain.stats import LessonProgress
     from db.results import StatsView
 
     channels = [

@@ -13,7 +13,7 @@ from bot.blocks.authoring import (
     SUGGEST_ACTION,
     WRITE_ACTION,
 )
-from bot.blocks.feedback import REPORT_ACTION, RESOLVE_ACTION
+from bot.blocks.problem_reports import REPORT_ACTION, RESOLVE_ACTION
 from bot.blocks.reviews import START_REVIEW_ACTION
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.own_questions import OwnQuestionActions

@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.blocks.reply import Reply
 from bot.listeners.respond import guarded
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 from bot.services.reviews import Reviews
 
 

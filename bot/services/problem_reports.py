@@ -5,16 +5,16 @@ list the open ones and mark them resolved. A report never affects anyone's score
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.domain.feedback import OpenReport
+from bot.domain.problem_reports import OpenReport
 from bot.services.catalog import QuestionCatalog
 from db.engine import Database
 from db.models import QuestionReport
-from db.queries import reports as queries
+from db.queries import problem_reports as queries
 
 MAX_NOTE = 1000
 
 
-class Feedback:
+class ProblemReports:
     def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock) -> None:
         self.db = db
         self.catalog = catalog
