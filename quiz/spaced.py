@@ -14,6 +14,7 @@ import random
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import fsrs.scheduler
 from fsrs import Card, Rating, Scheduler, State
@@ -138,3 +139,26 @@ def remembered_at(
             done += 1
         found.append(None if card is None else remembered(card, instant))
     return found
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Asked = TypeVar("Asked", bound=Identified)
+
+
+def practice_order(questions: Sequence[Asked], cards: dict[str, CardState], now: dt.datetime) -> list[Asked]:
+    """`questions` in the order practice offers them: due cards first (longest overdue first),
+    then the lowest retrievability (a question never answered has none, so it comes before one
+    half forgotten); curriculum order breaks ties."""
+
+    def key(item: tuple[int, Asked]) -> tuple[int, float, int]:
+        position, question = item
+        card = cards.get(question.id)
+        if card is not None and is_due(card, now):
+            return (0, card.due.timestamp(), position)
+        return (1, retrievability(card, now) if card else 0.0, position)
+
+    return [question for _, question in sorted(enumerate(questions), key=key)]
