@@ -549,7 +549,7 @@ class OwnQuestions:
             row = queries.get_suggestion(session=session, team_id=team_id, suggestion_id=suggestion_id)
         if row is None or row.status != queries.PENDING:
             return Decision(False, "That suggestion was decided already.")
-        draft = edited or Draft.from_json(json.loads(row.draft))
+        draft = edited if edited is not None else Draft.from_json(json.loads(row.draft))
         try:
             result = self.save(
                 team_id=team_id,
