@@ -16,6 +16,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY content ./content
 COPY db ./db
+COPY quiz ./quiz
 RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 quiz \
     && mkdir /data && chown quiz /data

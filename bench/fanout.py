@@ -77,11 +77,11 @@ def prepare(
     """Schedules (and yesterday's open posts); returns channel -> the local quiz day due at `at`."""
     from slack_sdk import WebClient
 
-    from bot.domain.schedule import parse_schedule
     from content import load_bank
     from db.engine import Database
     from db.models import Post
     from db.queries.schedules import set_schedule
+    from quiz.schedule import parse_schedule
 
     db = Database(url)
     due: dict[str, dt.date] = {}

@@ -12,7 +12,7 @@ rules) and period_totals. Seeding uses fast bulk paths: sqlite3 executemany on S
 on PostgreSQL (then ANALYZE, as autovacuum would have).
 
 Then measures the service-level work behind `/leader-quiz stats` and `/leader-quiz
-leaderboard week|month|all` (bot.services.reports.Reports.stats / .leaderboard, exactly as
+leaderboard week|month|all` (bot.services.stats.Stats.stats / .leaderboard, exactly as
 the command calls them: no limit), plus the whole command (CommandRunner: report + blocks).
 
 Checks (exit 1): stats of sampled users equal the reference streak definition and the
@@ -129,8 +129,8 @@ class Seeder:
 
     def stored_state(self, user: int):  # type: ignore[no-untyped-def]
         """The streak state user_stats keeps (as of the last answered day), from the app's own
-        definition in db/streaks.py: every quiz day before the last answer has closed."""
-        from db.streaks import QuizDay, reference_state
+        definition in quiz/streaks.py: every quiz day before the last answer has closed."""
+        from quiz.streaks import QuizDay, reference_state
 
         last = self.last_day[user]
         quiz_days = [QuizDay(day, closed=True) for day in self.days[: last + 1]]
@@ -189,7 +189,7 @@ def seed(url: str, seeder: Seeder, *, kind: str) -> dict[int, int]:
     else:
         _seed_postgres(url, seeder, post_ids)
     # Every daily answer has its review-log row (rating 3 Good when right, 1 Again when wrong,
-    # as db.spaced writes them), and everything is folded: the app folds the week and month
+    # as quiz.spaced writes them), and everything is folded: the app folds the week and month
     # totals in batches; a bulk load builds them once.
     from db.queries.period_totals import rebuild_period_totals
 
@@ -384,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.config import load_settings
     from bot.runtime import build_runtime
-    from db.periods import period_bounds
-    from db.streaks import QuizDay, reference_streaks
+    from quiz.periods import period_bounds
+    from quiz.streaks import QuizDay, reference_streaks
     from tests.support.servers import app_env
 
     checks = Checks()
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{sum(1 for u in range(args.users) if seeder.answered[u])} user_stats rows in {seed_s:.1f} s"
         )
 
-        reports = runtime.reports
+        reports = runtime.stats
         log = StatementLog(runtime.db.engine)
         if runtime.db._read_engine is not runtime.db.engine:
             read_log = StatementLog(runtime.db._read_engine)
@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
 
         command_kwargs: dict = {}
         if "viewer" in inspect.signature(reports.leaderboard).parameters:
-            from bot.blocks.reports import MAX_LEADERBOARD_ROWS
+            from bot.blocks.stats import MAX_LEADERBOARD_ROWS
 
             command_kwargs = {"limit": MAX_LEADERBOARD_ROWS}
         boards: dict = {}

@@ -116,8 +116,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    from bot.domain.schedule import ScheduleError, parse_date
-    from bot.services.posting import PostStatus
+    from bot.services.daily_posts import PostStatus
+    from quiz.schedule import ScheduleError, parse_date
 
     try:
         settings = load_settings(require_signing_secret=False)
@@ -146,7 +146,7 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from bot.domain.schedule import ScheduleError, parse_schedule
+    from quiz.schedule import ScheduleError, parse_schedule
 
     settings = _offline_settings()
     if args.action == "set":
@@ -179,7 +179,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     runtime = _reading(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
-    report = runtime.reports.stats(team_id=team, channel_id=args.channel, user_id=args.user)
+    report = runtime.stats.stats(team_id=team, channel_id=args.channel, user_id=args.user)
     if args.json:
         print(json.dumps(report.as_json()))
         return EXIT_OK
@@ -196,7 +196,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     runtime = _reading(_offline_settings())
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
-    report = runtime.reports.leaderboard(
+    report = runtime.stats.leaderboard(
         team_id=team, channel_id=args.channel, period=args.period, limit=args.limit
     )
     if args.json:
@@ -231,7 +231,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             runtime.close()
         return EXIT_OK
     team = _resolve_team(runtime, args.channel, args.team, ask_slack=False) or ""
-    start, end = runtime.reports.period(team_id=team, channel_id=args.channel, period=args.period)
+    start, end = runtime.stats.period(team_id=team, channel_id=args.channel, period=args.period)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(newline="")  # the csv module writes its own line endings
     try:
@@ -505,11 +505,11 @@ def cmd_content_reports(args: argparse.Namespace) -> int:
     runtime = _runtime(_offline_settings())
     try:
         if args.resolve is not None:
-            if not runtime.feedback.resolve(team_id=args.team, report_id=args.resolve, by="cli"):
+            if not runtime.problem_reports.resolve(team_id=args.team, report_id=args.resolve, by="cli"):
                 return _fail(f"there is no open report #{args.resolve}")
             print(f"report #{args.resolve} resolved")
             return EXIT_OK
-        reports = runtime.feedback.open(team_id=args.team)
+        reports = runtime.problem_reports.open(team_id=args.team)
     finally:
         runtime.close()
     if args.json:

@@ -27,27 +27,6 @@ class SystemClock:
         return dt.datetime.now(dt.UTC)
 
 
-class FakeClock:
-    """A settable clock for tests (and for `--date`-style replays)."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self._now = start.astimezone(dt.UTC)
-        self._lock = threading.Lock()
-
-    def now(self) -> dt.datetime:
-        with self._lock:
-            return self._now
-
-    def set(self, when: dt.datetime) -> None:
-        with self._lock:
-            self._now = when.astimezone(dt.UTC)
-
-    def advance(self, **delta: float) -> dt.datetime:
-        with self._lock:
-            self._now += dt.timedelta(**delta)
-            return self._now
-
-
 class DatabaseFollows:
     """A database clock that reads another clock: a world with one time, where a test's (or a
     replay's) clock stands for the database's too."""

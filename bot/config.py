@@ -1,5 +1,9 @@
 """Settings from the environment (and `.env` when present), validated up front so a
-misconfigured `serve` stops with one line naming the variable and where to get it."""
+misconfigured `serve` stops with one line naming the variable and where to get it.
+
+Hand-parsed rather than through pydantic-settings: that package (and pydantic under it) is in
+neither requirements.lock nor requirements-dev.lock, and the locks are hash-checked
+(`scripts/lock --check`); adding it is a dependency decision of its own (issue 24)."""
 
 from __future__ import annotations
 

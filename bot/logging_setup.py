@@ -23,7 +23,6 @@ from typing import IO, Any
 
 SECRET_PATTERN = re.compile(r"xox[abpre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOG_FORMATS = ("text", "json")
 CONTEXT_FIELDS = ("team", "channel", "user", "request_id")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

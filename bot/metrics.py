@@ -13,9 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -88,15 +86,6 @@ def slack_result(status: int | None) -> str:
     if status >= 500:
         return "5xx"
     return "ok" if status < 400 else "error"
-
-
-@contextmanager
-def timed(histogram: Histogram, **labels: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        histogram.labels(**labels).observe(time.perf_counter() - started)
 
 
 def serve(host: str, port: int) -> Callable[[], None]:

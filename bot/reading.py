@@ -1,5 +1,5 @@
 """What the CLI's reading commands need (stats, leaderboard, insights, export): the database,
-the question catalog (the bank and each workspace's own questions), schedules, reports and insights, and nothing that talks to Slack, sends or
+the question catalog (the bank and each workspace's own questions), schedules, stats and insights, and nothing that talks to Slack, sends or
 schedules. The whole runtime (Bolt, the outbox and its budgets, the scheduler, the answer
 writer) took a second to build for a command that reads a few rows; this is the imports and
 one query for the database's clock."""
@@ -12,8 +12,8 @@ from bot.clock import cluster_clock
 from bot.config import Settings
 from bot.services.catalog import QuestionCatalog
 from bot.services.insights import InsightsService
-from bot.services.reports import Reports
 from bot.services.schedules import Schedules
+from bot.services.stats import Stats
 from db.engine import Database
 from db.migrate import ensure_current
 
@@ -24,7 +24,7 @@ class Reading:
     db: Database
     catalog: QuestionCatalog
     schedules: Schedules
-    reports: Reports
+    stats: Stats
     insights: InsightsService
 
     def close(self) -> None:
@@ -39,13 +39,13 @@ def build_reading(settings: Settings) -> Reading:
     clock.measure(db)
     schedules = Schedules(db=db, clock=clock)
     catalog = QuestionCatalog(db=db, bank=bank, clock=clock)
-    reports = Reports(db=db, catalog=catalog, schedules=schedules)
-    insights = InsightsService(db=db, catalog=catalog, clock=clock, reports=reports)
+    stats = Stats(db=db, catalog=catalog, schedules=schedules)
+    insights = InsightsService(db=db, catalog=catalog, clock=clock, stats=stats)
     return Reading(
         settings=settings,
         db=db,
         catalog=catalog,
         schedules=schedules,
-        reports=reports,
+        stats=stats,
         insights=insights,
     )

@@ -21,9 +21,8 @@ from bot.config import Settings
 from bot.listeners import Listeners
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.own_questions import OwnQuestionActions
-from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.private_answer import PrivateAnswer, StartReview
 from bot.listeners.actions.report_problem import ReportProblem
-from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.events.app_home_opened import AppHomeOpened
@@ -32,25 +31,26 @@ from bot.listeners.views.own_question_submission import OwnQuestionSubmission
 from bot.listeners.views.report_submission import ReportSubmission
 from bot.scheduler import QuizScheduler
 from bot.services.admins import AdminChecker
+from bot.services.answer_counts import AnswerCounts
 from bot.services.answer_writer import AnswerWriter, Folder
 from bot.services.answering import Answering
 from bot.services.catalog import QuestionCatalog
-from bot.services.counts import AnswerCounts
+from bot.services.daily_posts import DailyPosts
 from bot.services.delivery import ClaimedDelivery
-from bot.services.feedback import Feedback
 from bot.services.home import Home
 from bot.services.insights import InsightsService
 from bot.services.own_questions import OwnQuestions
 from bot.services.people import People
-from bot.services.posting import DailyPosts
 from bot.services.practice import Practice, PrivateAnswers
+from bot.services.private_replies import PrivateReplies
+from bot.services.problem_reports import ProblemReports
+from bot.services.quiz_teams import QuizTeams
 from bot.services.recaps import SeasonRecaps
 from bot.services.reminders import Reminders
-from bot.services.replies import PrivateReplies
-from bot.services.reports import Reports
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
-from bot.services.teams import Teams
+from bot.services.stats import Stats
+from bot.services.status import read_status
 from bot.services.workspaces import Workspaces
 from bot.slack.budget import BudgetGate
 from bot.slack.clients import GatedClient, SlackClients, StaticClients
@@ -167,7 +167,7 @@ class Runtime:
     outbox: Outbox
     delivery: ClaimedDelivery
     schedules: Schedules
-    reports: Reports
+    stats: Stats
     posts: DailyPosts
     recaps: SeasonRecaps
     answering: Answering
@@ -175,7 +175,7 @@ class Runtime:
     reviews: Reviews
     reminders: Reminders
     insights: InsightsService
-    feedback: Feedback
+    problem_reports: ProblemReports
     counts: AnswerCounts
     writer: AnswerWriter
     folder: Folder
@@ -183,7 +183,7 @@ class Runtime:
     home: Home
     own: OwnQuestions
     people: People
-    teams: Teams
+    teams: QuizTeams
     admins: AdminChecker
     scheduler: QuizScheduler
     listeners: Listeners
@@ -265,7 +265,7 @@ def build_runtime(
     )
     schedules = Schedules(db=db, clock=clock)
     catalog = QuestionCatalog(db=db, bank=bank, clock=clock)
-    reports = Reports(db=db, catalog=catalog, schedules=schedules)
+    stats = Stats(db=db, catalog=catalog, schedules=schedules)
     posts = DailyPosts(
         db=db,
         catalog=catalog,
@@ -275,7 +275,7 @@ def build_runtime(
         schedules=schedules,
         outbox=outbox,
     )
-    insights = InsightsService(db=db, catalog=catalog, clock=clock, reports=reports)
+    insights = InsightsService(db=db, catalog=catalog, clock=clock, stats=stats)
     recaps = SeasonRecaps(db=db, catalog=catalog, clock=clock, delivery=delivery, insights=insights)
     counts = AnswerCounts(
         outbox=outbox,
@@ -320,21 +320,18 @@ def build_runtime(
     private_answers = PrivateAnswers(db=db, catalog=catalog, clock=clock)
     practice = Practice(db=db, catalog=catalog, clock=clock, answers=private_answers)
     reviews = Reviews(db=db, catalog=catalog, clock=clock, answers=private_answers)
-    teams = Teams(db=db, clients=clients, reports=reports, clock=clock)
+    teams = QuizTeams(db=db, clients=clients, stats=stats, clock=clock)
     admins = AdminChecker(
         clients=clients, quiz_admins=settings.quiz_admins, ttl_seconds=settings.admin_cache_seconds
     )
-    feedback = Feedback(db=db, catalog=catalog, clock=clock)
+    problem_reports = ProblemReports(db=db, catalog=catalog, clock=clock)
     own = OwnQuestions(db=db, catalog=catalog, clock=clock, admins=admins, clients=clients, replies=replies)
-    home = Home(
-        db=db, catalog=catalog, reports=reports, reviews=reviews, clients=clients, outbox=outbox, own=own
-    )
+    home = Home(db=db, catalog=catalog, stats=stats, reviews=reviews, clients=clients, outbox=outbox, own=own)
     router = CommandRouter(
-        db=db,
         catalog=catalog,
-        clock=clock,
+        status=lambda team_id: read_status(db=db, now=clock.now(), team_id=team_id),
         admins=admins,
-        reports=reports,
+        stats=stats,
         practice=practice,
         schedules=schedules,
         posts=posts,
@@ -342,18 +339,19 @@ def build_runtime(
         reviews=reviews,
         reminders=reminders,
         insights=insights,
-        feedback=feedback,
+        problem_reports=problem_reports,
         leads_here=scheduler.is_leader,
         own=own,
     )
     listeners = Listeners(
         daily_answer=DailyAnswer(answering=answering, counts=counts, replies=replies),
-        practice_answer=PracticeAnswer(practice=practice, replies=replies),
-        review_answer=ReviewAnswer(reviews=reviews, replies=replies),
+        practice_answer=PrivateAnswer(grade=practice.answer, replies=replies),
+        review_answer=PrivateAnswer(grade=reviews.answer, replies=replies),
+        start_review=StartReview(reviews=reviews, replies=replies),
         report_problem=ReportProblem(
-            feedback=feedback, catalog=catalog, admins=admins, replies=replies, clients=clients
+            problem_reports=problem_reports, catalog=catalog, admins=admins, replies=replies, clients=clients
         ),
-        report_submission=ReportSubmission(feedback=feedback),
+        report_submission=ReportSubmission(problem_reports=problem_reports),
         leader_quiz=LeaderQuiz(router=router, replies=replies),
         app_home=AppHomeOpened(home=home),
         own_actions=OwnQuestionActions(own=own, home=home),
@@ -371,7 +369,7 @@ def build_runtime(
         outbox=outbox,
         delivery=delivery,
         schedules=schedules,
-        reports=reports,
+        stats=stats,
         posts=posts,
         recaps=recaps,
         answering=answering,
@@ -379,7 +377,7 @@ def build_runtime(
         reviews=reviews,
         reminders=reminders,
         insights=insights,
-        feedback=feedback,
+        problem_reports=problem_reports,
         counts=counts,
         writer=writer,
         folder=folder,
@@ -476,7 +474,7 @@ def build_admin(runtime: Runtime) -> WSGIApp:
         clock=runtime.clock,
         schedules=runtime.schedules,
         insights=runtime.insights,
-        feedback=runtime.feedback,
+        problem_reports=runtime.problem_reports,
         own=runtime.own,
     )
     return AdminApp(

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import ClusterClock, OnClusterTime
-from bot.domain.schedule import ScheduleSpec, due_quiz_day
+from bot.services.daily_posts import DailyPosts, PostOutcome
 from bot.services.delivery import ClaimedDelivery
-from bot.services.posting import DailyPosts, PostOutcome
 from bot.services.recaps import SeasonRecaps
 from db.engine import Database, is_unavailable
 from db.models import Post, Schedule
@@ -32,6 +31,7 @@ from db.queries import leases
 from db.queries.posts import find_post
 from db.queries.schedules import get_schedule, list_schedules
 from db.queries.workspaces import uninstalled_teams
+from quiz.schedule import ScheduleSpec, due_quiz_day
 
 logger = logging.getLogger(__name__)
 
@@ -344,11 +344,6 @@ class QuizScheduler:
 
         fire.__name__ = f"post {channel_id}"
         return fire
-
-    def next_run_times(self) -> dict[str, dt.datetime | None]:
-        if self._aps is None:
-            return {}
-        return {job.id: job.next_run_time for job in self._aps.get_jobs() if job.id.startswith("post:")}
 
 
 def _due_posts(

@@ -4,9 +4,9 @@ The answers (daily) and the review log (every graded answer: daily, practice, re
 source of truth; a click writes them and nothing else. Three tables are caches of them, folded
 in batches off the click's acknowledgement path:
 
-- `user_stats`: per person and channel, answered, correct, streaks and freezes (db.streaks);
+- `user_stats`: per person and channel, answered, correct, streaks and freezes (quiz.streaks);
 - `period_totals`: per person, channel, week and month, answered and correct;
-- `review_cards`: per person and question, the FSRS card (db.spaced), replayed from the log.
+- `review_cards`: per person and question, the FSRS card (quiz.spaced), replayed from the log.
 
 A row is folded once: `folded` is NULL on an answer or a log row until its effects are in the
 caches (a partial index keeps the unfolded few cheap to find). Reads stay exact: a reader of one
@@ -34,12 +34,12 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import spaced
 from db.engine import Database
 from db.models import Answer, PeriodTotal, Post, ReviewCard, ReviewLog, UserStats
-from db.periods import MONTH, WEEK, month_start, week_start
 from db.queries.posts import CLOSED
-from db.streaks import StreakState, apply_answer
+from quiz import spaced
+from quiz.periods import MONTH, WEEK, month_start, week_start
+from quiz.streaks import StreakState, apply_answer
 
 FOLD_BATCH = 2000
 
@@ -128,20 +128,22 @@ _CLOSED_AFTER = (
     )
     .order_by(_posts.c.quiz_day)
 )
+# What folding an answer reads of it.
+_FOLDED_COLUMNS = (
+    _answers.c.id,
+    _answers.c.team_id,
+    _answers.c.channel_id,
+    _answers.c.user_id,
+    _answers.c.quiz_day,
+    _answers.c.correct,
+)
 _STATS_OF = select(_stats).where(
     _stats.c.team_id == bindparam("team"),
     _stats.c.channel_id == bindparam("channel"),
     _stats.c.user_id.in_(bindparam("users", expanding=True)),
 )
 _PENDING_OF = (
-    select(
-        _answers.c.id,
-        _answers.c.team_id,
-        _answers.c.channel_id,
-        _answers.c.user_id,
-        _answers.c.quiz_day,
-        _answers.c.correct,
-    )
+    select(*_FOLDED_COLUMNS)
     .where(_answers.c.folded.is_(None), _answers.c.user_id.in_(bindparam("users", expanding=True)))
     .order_by(_answers.c.quiz_day, _answers.c.id)
 )
@@ -222,14 +224,7 @@ def _foldable_answers(limit: int) -> Any:
         .exists()
     )
     return (
-        select(
-            _answers.c.id,
-            _answers.c.team_id,
-            _answers.c.channel_id,
-            _answers.c.user_id,
-            _answers.c.quiz_day,
-            _answers.c.correct,
-        )
+        select(*_FOLDED_COLUMNS)
         .where(_answers.c.folded.is_(None), ~earlier_open)
         .order_by(_answers.c.quiz_day, _answers.c.id)
         .limit(limit)
@@ -376,7 +371,7 @@ def person_cards(
     ):
         cards[question_id] = spaced.review(
             cards.get(question_id),
-            correct=rating == spaced.rating(True).value,
+            correct=spaced.was_correct(rating),
             now=_aware(at),
             seed=card_seed(team_id, user_id, question_id),
         )
@@ -463,9 +458,16 @@ def _load_stats(
     return found
 
 
+_STATS_UPSERT, _PERIODS_UPSERT, _CARDS_UPSERT = range(3)  # the order `_upserts` returns them in
+
+
+def _upsert(session: Session, which: int, rows: list[dict]) -> None:
+    """Upsert `rows` into one cache (`which`: one of the three above)."""
+    if rows:
+        session.execute(_upserts(session.get_bind().dialect.name)[which], rows)
+
+
 def _store_stats(session: Session, stats: dict[tuple[str, str, str], PersonStats]) -> None:
-    if not stats:
-        return
     values = [
         {
             "team_id": team_id,
@@ -483,14 +485,13 @@ def _store_stats(session: Session, stats: dict[tuple[str, str, str], PersonStats
         }
         for (team_id, channel_id, user_id), s in stats.items()
     ]
-    session.execute(_upserts(session.get_bind().dialect.name)[0], values)
+    _upsert(session, _STATS_UPSERT, values)
 
 
 def _add_periods(session: Session, periods: dict[tuple[str, str, str, dt.date, str], list[int]]) -> None:
-    if not periods:
-        return
-    session.execute(
-        _upserts(session.get_bind().dialect.name)[1],
+    _upsert(
+        session,
+        _PERIODS_UPSERT,
         [
             {
                 "team_id": team_id,
@@ -518,23 +519,22 @@ def _fold_reviews(session: Session, rows: Sequence) -> None:  # type: ignore[typ
     for (team_id, question_id), users in by_question.items():
         for row in session.execute(_CARDS_OF, {"team": team_id, "question": question_id, "users": users}):
             cards[(team_id, row.user_id, question_id)] = card_of(row)
-    good = spaced.rating(True).value
     for key, reviews in by_card.items():
-        card = cards.get(key)
-        for review in sorted(reviews, key=lambda r: (_aware(r.reviewed_at), r.id)):
-            card = spaced.review(
-                card, correct=review.rating == good, now=_aware(review.reviewed_at), seed=card_seed(*key)
-            )
+        in_order = sorted(reviews, key=lambda r: (_aware(r.reviewed_at), r.id))
+        card = spaced.replay(
+            cards.get(key),
+            [(_aware(r.reviewed_at), spaced.was_correct(r.rating)) for r in in_order],
+            seed=card_seed(*key),
+        )
         assert card is not None
         cards[key] = card
     _store_cards(session, {key: cards[key] for key in by_card})
 
 
 def _store_cards(session: Session, cards: dict[tuple[str, str, str], spaced.CardState]) -> None:
-    if not cards:
-        return
-    session.execute(
-        _upserts(session.get_bind().dialect.name)[2],
+    _upsert(
+        session,
+        _CARDS_UPSERT,
         [
             {
                 "team_id": team_id,

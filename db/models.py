@@ -227,7 +227,7 @@ class Lease(Base):
     renewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-class Team(Base):
+class QuizTeam(Base):
     """A named team in one channel's competition."""
 
     __tablename__ = "teams"
@@ -240,7 +240,7 @@ class Team(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-class TeamMember(Base):
+class QuizTeamMember(Base):
     """A person's team in a channel: at most one team per person per channel."""
 
     __tablename__ = "team_members"
@@ -248,7 +248,10 @@ class TeamMember(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    # the column keeps its first name (team_pk): renaming it would need every replica stopped
+    quiz_team_id: Mapped[int] = mapped_column(
+        "team_pk", ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 

@@ -42,7 +42,7 @@ class RankedRow:
 
 
 @dataclass(frozen=True)
-class TeamView:
+class QuizTeamView:
     name: str
     members: list[str]
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.admin import charts
-from bot.domain.schedule import ScheduleError
 from bot.services.sign_in import Viewer
+from quiz.schedule import ScheduleError
 
 if TYPE_CHECKING:
     from bot.admin.app import AdminApp, Request, Response

@@ -13,10 +13,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.authoring import authoring_blocks
-from bot.blocks.reports import lessons_text
 from bot.blocks.reviews import due_line, memory_lines, start_button
+from bot.blocks.stats import lessons_text
 from bot.blocks.text import escape, plural
-from bot.domain.reports import HomeChannel, HomeReport, Verdict
+from bot.domain.home import HomeChannel, HomeReport, Verdict
 
 
 def _channel_section(channel: HomeChannel) -> SectionBlock:
@@ -25,13 +25,14 @@ def _channel_section(channel: HomeChannel) -> SectionBlock:
         if channel.month_rank is not None
         else "not ranked this month yet"
     )
-    team = f"team *{escape(channel.team)}*" if channel.team else "no team"
+    team = f"team *{escape(channel.quiz_team)}*" if channel.quiz_team else "no team"
+    stats = channel.stats
     text = (
-        f"*<#{channel.channel_id}>* · {rank} · {team}\n"
-        f"🔥 {plural(channel.current_streak, 'day')} streak (longest {channel.longest_streak}) · "
-        f"🧊 {channel.freezes_held} freezes held, {channel.freezes_used} used\n"
-        f"✅ {channel.correct} of {channel.answered} right · answered {channel.answered} of "
-        f"{plural(channel.quiz_days_since_joining, 'quiz day')} since joining"
+        f"*<#{stats.channel_id}>* · {rank} · {team}\n"
+        f"🔥 {plural(stats.current_streak, 'day')} streak (longest {stats.longest_streak}) · "
+        f"🧊 {stats.freezes_held} freezes held, {stats.freezes_used} used\n"
+        f"✅ {stats.correct} of {stats.answered} right · answered {stats.answered} of "
+        f"{plural(stats.quiz_days_since_joining, 'quiz day')} since joining"
     )
     return SectionBlock(text=MarkdownTextObject(text=text))
 

@@ -8,17 +8,12 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
-from bot.blocks.text import clip, escape, percent, period_label
+from bot.blocks.text import clip, escape, percent, period_label, section
 from bot.domain.insights import Insights
 
 SHOWN = 8
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 def render_insights(insights: Insights) -> tuple[str, list[Block]]:
@@ -27,7 +22,7 @@ def render_insights(insights: Insights) -> tuple[str, list[Block]]:
         HeaderBlock(text=PlainTextObject(text=f"🔍 What the channel gets wrong · {label}"))
     ]
     if not insights.questions:
-        blocks.append(_section(f"No answers in <#{insights.channel_id}> yet ({label})."))
+        blocks.append(section(f"No answers in <#{insights.channel_id}> yet ({label})."))
     else:
         lines = []
         for q in insights.questions[:SHOWN]:
@@ -35,11 +30,11 @@ def render_insights(insights: Insights) -> tuple[str, list[Block]]:
             if q.top_wrong_option is not None:
                 line += f"\n   most chosen wrong: _{escape(clip(q.top_wrong_option, 120))}_ ({percent(q.top_wrong, q.answered)})"
             lines.append(line)
-        blocks.append(_section("*Hardest questions first*\n" + "\n".join(lines)))
+        blocks.append(section("*Hardest questions first*\n" + "\n".join(lines)))
     remembered = [lesson for lesson in insights.lessons if lesson.cards]
     if remembered:
         blocks.append(
-            _section(
+            section(
                 "*Remembered now* (the channel's cards at 90%+ recall)\n"
                 + "\n".join(
                     f"• {escape(lesson.lesson)}: {percent(lesson.remembered, lesson.cards)}"

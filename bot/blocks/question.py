@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -17,45 +15,18 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.feedback import report_button
-from bot.blocks.text import BUTTON_LIMIT, HEADER_LIMIT, LETTERS, clip, escape, percent, plural
+from bot.blocks.problem_reports import report_button
+from bot.blocks.text import BUTTON_LIMIT, HEADER_LIMIT, clip, escape, percent, plural
 from content import Lesson, Question
-
-DAILY_ACTION_PREFIX = "answer_"
-PRACTICE_ACTION_PREFIX = "practice_"
-REVIEW_ACTION_PREFIX = "review_"
-
-
-@dataclass(frozen=True)
-class ShownOption:
-    letter: str
-    index: int  # index in the bank file
-    text: str
-    correct: bool
-
-
-def option_order(question: Question, seed: str) -> list[ShownOption]:
-    """The options as shown in one post: shuffled deterministically from `seed` (the post),
-    so the correct option's position cannot be learned and every replica agrees on it."""
-    indexes = list(range(len(question.options)))
-    random.Random(f"{seed}:{question.id}").shuffle(indexes)
-    return [
-        ShownOption(
-            letter=LETTERS[position],
-            index=index,
-            text=question.options[index].text,
-            correct=question.options[index].correct,
-        )
-        for position, index in enumerate(indexes)
-    ]
-
-
-def correct_option(options: Sequence[ShownOption]) -> ShownOption:
-    return next(option for option in options if option.correct)
-
-
-def find_option(options: Sequence[ShownOption], letter: str) -> ShownOption | None:
-    return next((option for option in options if option.letter == letter), None)
+from quiz.grading import (
+    DAILY_ACTION_PREFIX,
+    PrivateKind,
+    ShownOption,
+    correct_option,
+    daily_options,
+    private_options,
+    private_value,
+)
 
 
 def _title(question: Question, lesson: Lesson, suffix: str = "") -> str:
@@ -127,7 +98,7 @@ def render_daily_question(
     *, post_id: int, question: Question, lesson: Lesson, answered: int = 0
 ) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for an open daily question."""
-    options = option_order(question, f"post-{post_id}")
+    options = daily_options(question, post_id)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_title(question, lesson))),
         SectionBlock(text=MarkdownTextObject(text=escape(question.prompt))),
@@ -143,7 +114,7 @@ def render_closed_question(
     *, post_id: int, question: Question, lesson: Lesson, answered: int, correct: int
 ) -> tuple[str, list[Block]]:
     """The reveal: buttons gone, the answer and why, how many answered and what share was right."""
-    options = option_order(question, f"post-{post_id}")
+    options = daily_options(question, post_id)
     right = correct_option(options)
     summary = (
         f"{plural(answered, 'person', 'people')} answered · {percent(correct, answered)} got it right"
@@ -202,33 +173,6 @@ def streak_footer(current: int, longest: int) -> str:
     return f"🔥 Your streak in this channel: {plural(current, 'day')} (longest {longest})"
 
 
-@dataclass(frozen=True)
-class PrivateKind:
-    """A question for one person, graded privately: practice, or a due review."""
-
-    name: str  # seeds the option order, names the block
-    action_prefix: str
-    value_tag: str  # the button value's first part: `<tag>:<question id>@<version>:<seed>:<letter>`
-    title: str
-    note: str
-
-
-PRACTICE = PrivateKind(
-    "practice",
-    PRACTICE_ACTION_PREFIX,
-    "p",
-    "Practice",
-    "Practice counts toward lesson progress, never streaks",
-)
-REVIEW = PrivateKind(
-    "review", REVIEW_ACTION_PREFIX, "r", "Review", "A due review, spaced so it sticks; never changes streaks"
-)
-
-
-def private_options(kind: PrivateKind, question: Question, seed: int) -> list[ShownOption]:
-    return option_order(question, f"{kind.name}-{seed}")
-
-
 def render_private_question(
     *, kind: PrivateKind, question: Question, lesson: Lesson, seed: int, note: str | None = None
 ) -> tuple[str, list[Block]]:
@@ -244,24 +188,8 @@ def render_private_question(
             options,
             block_id=f"{kind.name}-{question.id}-{seed}",
             action_prefix=kind.action_prefix,
-            value_prefix=f"{kind.value_tag}:{question.id}@{question.version}:{seed}",
+            value_prefix=private_value(kind, question.id, question.version, seed),
         ),
         ContextBlock(elements=[MarkdownTextObject(text=note or kind.note)]),
     ]
     return f"{kind.title} question: {escape(question.prompt)}", blocks
-
-
-def parse_private_value(value: str, kind: PrivateKind) -> tuple[str, str | None, int, str] | None:
-    """(question id, version, seed, letter) from a practice or review button's value (the
-    version it was shown in; None from a button made before versions); None if it is not one."""
-    parts = value.split(":")
-    if (
-        len(parts) != 4
-        or parts[0] != kind.value_tag
-        or not parts[2].isdigit()
-        or len(parts[2]) > 12
-        or len(parts[3]) != 1
-    ):
-        return None
-    question_id, _, version = parts[1].partition("@")
-    return question_id, version or None, int(parts[2]), parts[3]

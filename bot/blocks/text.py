@@ -1,10 +1,11 @@
-"""Small text helpers shared by the builders."""
+"""Small text helpers and the plainest Block Kit pieces, shared by the builders."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-LETTERS = "ABCDE"
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
 BUTTON_LIMIT = 75  # Slack's limit on a button's text
 HEADER_LIMIT = 150
 
@@ -32,3 +33,13 @@ def period_label(period: str, start: dt.date | None) -> str:
     if period == "month":
         return start.strftime("%B %Y")
     return f"week of {start:%b} {start.day}"
+
+
+def section(text: str) -> SectionBlock:
+    """A section of mrkdwn `text` (escape what came from people first)."""
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def context(text: str) -> ContextBlock:
+    """A small grey line of mrkdwn `text`."""
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -1,1 +1,2 @@
-"""Plain data and pure rules of the bot (schedules, report shapes): no I/O, no Slack calls."""
+"""Plain data the bot shows (report shapes, the dashboard's figures, forms): no I/O, no Slack calls.
+The quiz's rules themselves live in `quiz`."""

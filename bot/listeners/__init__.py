@@ -8,9 +8,8 @@ from slack_bolt import App
 from bot.listeners import actions, commands, events, views
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.own_questions import OwnQuestionActions
-from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.private_answer import PrivateAnswer, StartReview
 from bot.listeners.actions.report_problem import ReportProblem
-from bot.listeners.actions.review_answer import ReviewAnswer
 from bot.listeners.commands.leader_quiz import LeaderQuiz
 from bot.listeners.events.app_home_opened import AppHomeOpened
 from bot.listeners.events.lifecycle import Lifecycle
@@ -21,8 +20,9 @@ from bot.listeners.views.report_submission import ReportSubmission
 @dataclass(frozen=True)
 class Listeners:
     daily_answer: DailyAnswer
-    practice_answer: PracticeAnswer
-    review_answer: ReviewAnswer
+    practice_answer: PrivateAnswer
+    review_answer: PrivateAnswer
+    start_review: StartReview
     report_problem: ReportProblem
     report_submission: ReportSubmission
     leader_quiz: LeaderQuiz
@@ -38,6 +38,7 @@ def register_listeners(app: App, listeners: Listeners) -> None:
         daily=listeners.daily_answer,
         practice=listeners.practice_answer,
         review=listeners.review_answer,
+        start_review=listeners.start_review,
         report=listeners.report_problem,
         own=listeners.own_actions,
     )

@@ -1,5 +1,5 @@
 """Turning a database outage into a polite answer instead of a crash (every listener's
-replies leave through the outbox: bot.services.replies)."""
+replies leave through the outbox: bot.services.private_replies)."""
 
 from __future__ import annotations
 

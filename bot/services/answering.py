@@ -8,12 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from bot.blocks.question import (
-    find_option,
-    option_order,
-    render_answer_result,
-    streak_footer,
-)
+from bot.blocks.question import render_answer_result, streak_footer
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.text import escape
 from bot.clock import Clock
@@ -24,6 +19,7 @@ from db.models import Post
 from db.queries import posts as post_queries
 from db.queries.answers import NewAnswer, Recorded, find_answer
 from db.queries.stats import user_stats
+from quiz.grading import correct_option, daily_options, find_option, parse_daily_value
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +29,6 @@ class DailyResult:
     reply: Reply
     recorded_post_id: int | None = None  # set when a new answer was stored
     outcome: str = "recorded"  # for the clicks metric: recorded, already_answered, closed, not_available
-
-
-def parse_daily_value(value: str) -> tuple[int, str] | None:
-    post_id, _, letter = value.partition(":")
-    if not post_id.isdigit() or len(post_id) > 12 or len(letter) != 1:
-        return None
-    return int(post_id), letter
 
 
 POST_CACHE_SECONDS = 2.0
@@ -83,9 +72,9 @@ class Answering:
         question = self.catalog.posted(post)  # the version the post showed
         if question is None:
             return DailyResult(NOT_AVAILABLE, outcome=NOT_AVAILABLE_OUTCOME)
-        options = option_order(question, f"post-{post.id}")
+        options = daily_options(question, post.id)
         chosen = find_option(options, letter)
-        right = next(option for option in options if option.correct)
+        right = correct_option(options)
         closed_reply = DailyResult(
             Reply.plain(f"This question has closed; the answer was *{right.letter}. {escape(right.text)}*"),
             outcome="closed",
@@ -140,7 +129,7 @@ class Answering:
         question = self.catalog.posted(post)
         if question is None:
             return None
-        options = option_order(question, f"post-{post.id}")
+        options = daily_options(question, post.id)
         chosen = next((o for o in options if o.index == answer.option_index), None)
         if chosen is None:
             return None

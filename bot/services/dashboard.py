@@ -13,14 +13,13 @@ from bot.clock import Clock
 from bot.domain import dashboard as rules
 from bot.domain.authoring import OwnQuestionView
 from bot.domain.dashboard import Count, DayPoint, Learning, LessonSeries, Overview, QuestionRow
-from bot.domain.feedback import OpenReport
-from bot.domain.reports import ChannelStatus
-from bot.domain.schedule import ScheduleError, parse_schedule
+from bot.domain.problem_reports import OpenReport
+from bot.domain.status import ChannelStatus
 from bot.services.catalog import QuestionCatalog
-from bot.services.feedback import Feedback
 from bot.services.insights import InsightsService
 from bot.services.own_questions import OwnQuestions
-from bot.services.schedules import Schedules
+from bot.services.problem_reports import ProblemReports
+from bot.services.schedules import Schedules, store_schedule
 from bot.services.status import read_status
 from content import Bank
 from db import derived
@@ -29,10 +28,13 @@ from db.models import AdminAudit
 from db.queries import admin as admin_queries
 from db.queries import dashboard as queries
 from db.queries import own_questions as own_queries
-from db.queries import reports as report_queries
+from db.queries import problem_reports as report_queries
 from db.queries import schedules as schedule_queries
 from db.queries.insights import channel_people
 from db.queries.stats import leaderboard
+from quiz import question_quality, spaced
+from quiz.periods import week_start
+from quiz.schedule import ScheduleError, parse_schedule
 
 QUIZ_DAYS = 30  # quiz days on the overview's charts
 WEEKS = 12  # weeks on the activity and learning charts
@@ -65,7 +67,7 @@ class Dashboard:
         clock: Clock,
         schedules: Schedules,
         insights: InsightsService,
-        feedback: Feedback,
+        problem_reports: ProblemReports,
         own: OwnQuestions,
     ) -> None:
         self.db = db
@@ -73,7 +75,7 @@ class Dashboard:
         self.clock = clock
         self.schedules = schedules
         self.insights = insights
-        self.feedback = feedback
+        self.problem_reports = problem_reports
         self.own = own
 
     # -- reads -----------------------------------------------------------------------------
@@ -83,7 +85,7 @@ class Dashboard:
 
     def _weeks(self, *, team_id: str, channel_id: str) -> list[dt.date]:
         """The Mondays of the last WEEKS weeks, this one last, in the channel's zone."""
-        this_week = rules.week_start(self.schedules.today(team_id=team_id, channel_id=channel_id))
+        this_week = week_start(self.schedules.today(team_id=team_id, channel_id=channel_id))
         return [this_week - dt.timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
     def overview(self, *, team_id: str, channel_id: str) -> Overview:
@@ -135,7 +137,7 @@ class Dashboard:
             if question is None:
                 continue
             points = per_lesson.setdefault(question.lesson_id, [[0, 0] for _ in weeks])
-            for point, remembered in zip(points, rules.remembered_at(reviews, instants), strict=True):
+            for point, remembered in zip(points, spaced.remembered_at(reviews, instants), strict=True):
                 if remembered is not None:
                     point[0] += int(remembered)
                     point[1] += 1
@@ -159,12 +161,12 @@ class Dashboard:
             question = bank.question(insight.question_id)
             if question is not None:
                 keys[insight.question_id] = question.correct_index
-        checks = rules.key_checks(self._in_current_versions(team_id, bank, answers), keys)
+        checks = question_quality.key_checks(self._in_current_versions(team_id, bank, answers), keys)
         rows = []
         for insight in summary.questions:
             question = bank.question(insight.question_id)
             lesson = bank.lesson(question.lesson_id) if question else None
-            check = checks.get(insight.question_id, rules.KeyCheck(0, 0, None, 0))
+            check = checks.get(insight.question_id, question_quality.KeyCheck(0, 0, None, 0))
             bad_key_option = None
             if question is not None and check.bad_key and check.distractor is not None:
                 bad_key_option = question.options[check.distractor].text
@@ -205,7 +207,7 @@ class Dashboard:
         return moved
 
     def open_reports(self, *, team_id: str) -> list[OpenReport]:
-        return self.feedback.open(team_id=team_id)
+        return self.problem_reports.open(team_id=team_id)
 
     def schedules_of(self, *, team_id: str) -> list[ChannelStatus]:
         return read_status(db=self.db, now=self.clock.now(), team_id=team_id).channels
@@ -256,16 +258,7 @@ class Dashboard:
         spec = parse_schedule(time_text, zone_text, days_text)
         now = self.clock.now()
         with self.db.writing() as session:
-            schedule_queries.set_schedule(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                hour=spec.hour,
-                minute=spec.minute,
-                timezone=spec.timezone,
-                days=spec.days_text,
-                now=now,
-            )
+            store_schedule(session, team_id=team_id, channel_id=channel_id, spec=spec, now=now)
             admin_queries.record_change(
                 session=session,
                 team_id=team_id,

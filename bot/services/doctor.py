@@ -23,7 +23,6 @@ from sqlalchemy.engine import make_url
 from bot.clock import ClusterClock
 from bot.config import APPS_PAGE, Settings
 from bot.domain.doctor import Check, DoctorReport
-from bot.domain.schedule import ScheduleError, ScheduleSpec, next_post_time, parse_schedule
 from bot.slack.budget import BudgetGate
 from bot.slack.clients import SlackClients
 from bot.slack.scopes import required_scopes
@@ -34,6 +33,7 @@ from db.models import Schedule
 from db.queries import workspaces as workspace_queries
 from db.queries.posts import find_post
 from db.queries.schedules import list_schedules
+from quiz.schedule import ScheduleError, ScheduleSpec, next_post_time, parse_schedule
 
 INVITE_FIX = "invite the bot: /invite @leader-quiz"
 SCOPES_HEADER = "x-oauth-scopes"

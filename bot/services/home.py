@@ -9,19 +9,19 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from bot.blocks.home import render_home, render_home_unavailable
-from bot.domain.reports import HomeChannel, HomeReport, Verdict
+from bot.domain.home import HomeChannel, HomeReport, Verdict
 from bot.services.catalog import QuestionCatalog
 from bot.services.own_questions import OwnQuestions
-from bot.services.reports import Reports
 from bot.services.reviews import Reviews
+from bot.services.stats import Stats
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import HOME, Call, GiveUp, Outbox
 from db.engine import Database, is_unavailable
-from db.periods import MONTH
 from db.queries import posts as post_queries
 from db.queries.answers import latest_answers
+from db.queries.quiz_teams import quiz_team_of
 from db.queries.stats import user_channels, user_stats
-from db.queries.teams import team_of
+from quiz.periods import MONTH
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Home:
         *,
         db: Database,
         catalog: QuestionCatalog,
-        reports: Reports,
+        stats: Stats,
         reviews: Reviews,
         clients: SlackClients,
         outbox: Outbox,
@@ -43,7 +43,7 @@ class Home:
     ) -> None:
         self.db = db
         self.catalog = catalog
-        self.reports = reports
+        self.stats = stats
         self.reviews = reviews
         self.clients = clients
         self.outbox = outbox
@@ -56,27 +56,22 @@ class Home:
             channel_ids = user_channels(session=session, team_id=team_id, user_id=user_id)
         channels = []
         for channel_id in channel_ids:
-            board = self.reports.leaderboard(team_id=team_id, channel_id=channel_id, period=MONTH)
+            board = self.stats.leaderboard(team_id=team_id, channel_id=channel_id, period=MONTH)
             mine = next((row for row in board.rows if row.user_id == user_id), None)
             with self.db.reading() as session:
                 stats = user_stats(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
-                team = team_of(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
+                quiz_team = quiz_team_of(
+                    session=session, team_id=team_id, channel_id=channel_id, user_id=user_id
+                )
             channels.append(
                 HomeChannel(
-                    channel_id=channel_id,
-                    current_streak=stats.current_streak,
-                    longest_streak=stats.longest_streak,
-                    freezes_held=stats.freezes_held,
-                    freezes_used=stats.freezes_used,
-                    answered=stats.answered,
-                    correct=stats.correct,
-                    quiz_days_since_joining=stats.quiz_days_since_joining,
+                    stats=stats,
                     month_rank=mine.rank if mine else None,
                     month_ranked=len(board.rows),
-                    team=team,
+                    quiz_team=quiz_team,
                 )
             )
-        lessons = self.reports.lesson_progress(team_id=team_id, user_id=user_id)
+        lessons = self.stats.lesson_progress(team_id=team_id, user_id=user_id)
         authoring = None
         if self.own is not None:
             authoring = self.own.home(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)

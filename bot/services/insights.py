@@ -9,22 +9,23 @@ from collections import defaultdict
 from bot.clock import Clock
 from bot.domain.insights import Insights, LessonInsight, QuestionInsight
 from bot.services.catalog import QuestionCatalog
-from bot.services.reports import Reports
-from db import derived, spaced
+from bot.services.stats import Stats
+from db import derived
 from db.engine import Database
 from db.queries import insights as queries
 from db.queries import reviews as review_queries
+from quiz import spaced
 
 
 class InsightsService:
-    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock, reports: Reports) -> None:
+    def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock, stats: Stats) -> None:
         self.db = db
         self.catalog = catalog
         self.clock = clock
-        self.reports = reports
+        self.stats = stats
 
     def insights(self, *, team_id: str, channel_id: str, period: str) -> Insights:
-        start, end = self.reports.period(team_id=team_id, channel_id=channel_id, period=period)
+        start, end = self.stats.period(team_id=team_id, channel_id=channel_id, period=period)
         return self.between(team_id=team_id, channel_id=channel_id, period=period, start=start, end=end)
 
     def between(

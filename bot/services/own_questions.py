@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.blocks.authoring import EDIT, REVIEW, SUGGEST, WRITE, render_question_modal
 from bot.blocks.reply import Reply
@@ -36,10 +37,10 @@ from bot.domain.authoring import (
 )
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog, build_own_lessons
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
-from content import Lesson
+from content import Lesson, Question
 from content.bank import content_body, dump_pack, option_field, pack_files, read_pack_file
 from content.cues import CueReport, measure_lessons, worsened
 from db.engine import Database
@@ -87,6 +88,20 @@ class Decision:
     ok: bool
     message: str
     saved: Saved | None = None
+
+
+def _save_version(
+    session: Session, team_id: str, question_id: str, question: Question, now: dt.datetime
+) -> None:
+    """Keep the text this version of an own question was shown with (answers point at it)."""
+    queries.save_version(
+        session=session,
+        team_id=team_id,
+        question_id=question_id,
+        version=question.version,
+        body=content_body(question),
+        now=now,
+    )
 
 
 class RateLimited(Exception):
@@ -188,14 +203,7 @@ class OwnQuestions:
                 placed += [(q, None, True) for q in lesson.retired]
                 for question, position, retired in placed:
                     question_id = own_question_id(team_id, question.id)
-                    queries.save_version(
-                        session=session,
-                        team_id=team_id,
-                        question_id=question_id,
-                        version=question.version,
-                        body=content_body(question),
-                        now=now,
-                    )
+                    _save_version(session, team_id, question_id, question, now)
                     outcome = queries.save_question(
                         session=session,
                         team_id=team_id,
@@ -420,14 +428,7 @@ class OwnQuestions:
                     now=now,
                 )
                 titles[lesson_id] = title
-            queries.save_version(
-                session=session,
-                team_id=team_id,
-                question_id=question_id,
-                version=question.version,
-                body=content_body(question),
-                now=now,
-            )
+            _save_version(session, team_id, question_id, question, now)
             moved = editing is not None and editing.lesson_id != lesson_id
             outcome = queries.save_question(
                 session=session,
@@ -493,26 +494,11 @@ class OwnQuestions:
 
     def approve(self, *, team_id: str, suggestion_id: int, by: str) -> Decision:
         """Add a suggestion as it was written; the suggester is told by DM."""
-        with self.db.reading() as session:
-            row = queries.get_suggestion(session=session, team_id=team_id, suggestion_id=suggestion_id)
-        if row is None or row.status != queries.PENDING:
-            return Decision(False, "That suggestion was decided already.")
-        draft = Draft.from_json(json.loads(row.draft))
-        try:
-            result = self.save(
-                team_id=team_id,
-                user_id=by,
-                draft=draft,
-                suggestion_id=suggestion_id,
-                suggested_by=row.user_id,
-            )
-        except AlreadyDecided:
-            return Decision(False, "That suggestion was decided already.")
+        result = self._add_suggestion(team_id=team_id, suggestion_id=suggestion_id, by=by, edited=None)
         if isinstance(result, Checked):
             problem = next(iter(result.errors.values()), "it does not pass the checks")
             return Decision(False, f"It cannot be added as written ({problem}). Use *Edit* to fix it.")
-        self.tell_suggester(team_id=team_id, user_id=row.user_id, saved=result, draft=draft)
-        return Decision(True, f"Added to *{escape(result.lesson)}* as `{result.local_id}`.", result)
+        return result
 
     def reject(self, *, team_id: str, suggestion_id: int, by: str, note: str) -> Decision:
         with self.db.writing() as session:
@@ -553,10 +539,17 @@ class OwnQuestions:
         self, *, team_id: str, suggestion_id: int, by: str, draft: Draft
     ) -> Checked | Decision:
         """Add a suggestion as the admin edited it: the form's errors, or the decision."""
+        return self._add_suggestion(team_id=team_id, suggestion_id=suggestion_id, by=by, edited=draft)
+
+    def _add_suggestion(
+        self, *, team_id: str, suggestion_id: int, by: str, edited: Draft | None
+    ) -> Checked | Decision:
+        """Add a pending suggestion (as written, or as `edited`); the suggester is told by DM."""
         with self.db.reading() as session:
             row = queries.get_suggestion(session=session, team_id=team_id, suggestion_id=suggestion_id)
         if row is None or row.status != queries.PENDING:
             return Decision(False, "That suggestion was decided already.")
+        draft = edited if edited is not None else Draft.from_json(json.loads(row.draft))
         try:
             result = self.save(
                 team_id=team_id,

@@ -9,7 +9,7 @@ from db.queries import people as people_queries
 from db.queries.people import Forgotten
 
 if TYPE_CHECKING:  # the CLI's export imports this module without the sending parts
-    from bot.services.counts import AnswerCounts
+    from bot.services.answer_counts import AnswerCounts
 
 
 def export(db: Database, *, user_id: str, team_id: str | None) -> dict[str, Any]:

@@ -1,49 +1,23 @@
 """Practice and review: questions for one person, graded privately. Both count toward lesson
 progress and review the person's FSRS card; neither ever changes streaks or leaderboards.
-
-Practice picks by FSRS: due cards first (longest overdue first), then the lowest
-retrievability (a question never answered has none, so it comes before one half forgotten)."""
+Which practice question comes next is `quiz.spaced.practice_order`'s rule."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.blocks.question import (
-    PRACTICE,
-    PrivateKind,
-    ShownOption,
-    find_option,
-    parse_private_value,
-    private_options,
-    render_answer_result,
-    render_private_question,
-)
+from bot.blocks.question import render_answer_result, render_private_question
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.clock import Clock
 from bot.services.catalog import QuestionCatalog
 from content import Lesson, Question
-from db import spaced
 from db.engine import Database
 from db.queries import reviews as review_queries
 from db.queries.answers import mastered_questions, record_review
-
-
-def practice_order(
-    questions: Sequence[Question], cards: dict[str, spaced.CardState], now: dt.datetime
-) -> list[Question]:
-    """`questions` in the order practice offers them (curriculum order breaks ties)."""
-
-    def key(item: tuple[int, Question]) -> tuple[int, float, int]:
-        position, question = item
-        card = cards.get(question.id)
-        if card is not None and spaced.is_due(card, now):
-            return (0, card.due.timestamp(), position)
-        return (1, spaced.retrievability(card, now) if card else 0.0, position)
-
-    return [question for _, question in sorted(enumerate(questions), key=key)]
+from quiz.grading import PRACTICE, PrivateKind, ShownOption, find_option, parse_private_value, private_options
+from quiz.spaced import practice_order
 
 
 class UnknownLesson(LookupError):
@@ -105,7 +79,9 @@ class PrivateAnswers:
         return lesson or Lesson(id=question.lesson_id, number=0, title="", goal="", questions=())
 
 
-class Practice:
+class PrivateQuestions:
+    """What practice and review share: questions for one person, graded by `answers`."""
+
     def __init__(
         self, *, db: Database, catalog: QuestionCatalog, clock: Clock, answers: PrivateAnswers
     ) -> None:
@@ -114,6 +90,8 @@ class Practice:
         self.clock = clock
         self.answers = answers
 
+
+class Practice(PrivateQuestions):
     def question(self, *, team_id: str, user_id: str, lesson_text: str = "") -> Reply:
         """The practice question this person should see next (in one lesson, if named);
         raises UnknownLesson when `lesson_text` names none."""

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.teams import RECAP_PEOPLE, Hardest, render_season_recap
+from bot.blocks.recaps import RECAP_PEOPLE, Hardest, render_season_recap
 from bot.clock import Clock
 from bot.services.catalog import QuestionCatalog
 from bot.services.delivery import ClaimedDelivery, Message, flag_refused_schedule
@@ -27,12 +27,12 @@ from bot.slack.outbox import RECAP
 from db import derived
 from db.engine import Database
 from db.models import CLAIMED, Schedule, SeasonPost
-from db.periods import MONTH, period_bounds, previous_month
 from db.queries import claims
 from db.queries.leases import Fence
 from db.queries.schedules import list_schedules
 from db.queries.standings import count_answers, team_standings
 from db.queries.stats import leaderboard
+from quiz.periods import MONTH, period_bounds, previous_month
 
 logger = logging.getLogger(__name__)
 

@@ -39,11 +39,11 @@ from db.queries import reminders as queries
 from db.queries import reviews as review_queries
 from db.queries.leases import Fence
 from db.queries.workspaces import uninstalled_teams
+from quiz.reminders import DEADLINE, due_day, reminder_time
 
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "leader_quiz_reminder"
-DEFAULT_TIME = (9, 0)
 BATCH = 500  # people per query
 LISTED = 5
 
@@ -54,33 +54,6 @@ class Due:
     user_id: str
     local_day: dt.date
     dm_channel_id: str | None
-
-
-def local_time(reminder: Reminder, now: dt.datetime) -> dt.datetime:
-    try:
-        zone = ZoneInfo(reminder.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone)
-
-
-REMINDER_DEADLINE = dt.timedelta(hours=6)  # a reminder later than this says too little
-
-
-def reminder_time(reminder: Reminder, now: dt.datetime) -> dt.datetime | None:
-    """When today's reminder is (or was) due, in UTC."""
-    local = local_time(reminder, now)
-    return local.replace(hour=reminder.hour, minute=reminder.minute, second=0, microsecond=0)
-
-
-def due_day(reminder: Reminder, now: dt.datetime) -> dt.date | None:
-    """The local day whose reminder is due now, if any: its time has come today, and the
-    reminder was set before that time (one set later starts tomorrow)."""
-    local = local_time(reminder, now)
-    at = local.replace(hour=reminder.hour, minute=reminder.minute, second=0, microsecond=0)
-    if local < at or reminder.updated_at > at:
-        return None
-    return local.date()
 
 
 class Reminders:
@@ -155,9 +128,9 @@ class Reminders:
         with self.db.reading() as session:
             skip = uninstalled_teams(session=session)
             due = [
-                (at, Due(row.team_id, row.user_id, day, row.dm_channel_id))
+                (reminder_time(row, now), Due(row.team_id, row.user_id, day, row.dm_channel_id))
                 for row in queries.all_reminders(session=session, skip_teams=skip)
-                if (day := due_day(row, now)) is not None and (at := reminder_time(row, now)) is not None
+                if (day := due_day(row, now)) is not None
             ]
         due.sort(key=lambda pair: pair[0])  # the earliest chosen time goes first
         with self._content_lock:
@@ -183,7 +156,7 @@ class Reminders:
                 fence=fence,
                 send_kind=REMINDER,
                 channel=channel,
-                deadline_s=REMINDER_DEADLINE.total_seconds(),
+                deadline_s=DEADLINE.total_seconds(),
             )
             with self._content_lock:
                 self._queued.add(key)

@@ -8,28 +8,18 @@ import secrets
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.blocks.question import REVIEW, render_answer_result, render_private_question
+from bot.blocks.question import render_answer_result, render_private_question
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.blocks.reviews import render_reviews_done
 from bot.blocks.text import plural
-from bot.clock import Clock
 from bot.domain.reviews import LessonMemory, Memory
-from bot.services.catalog import QuestionCatalog
-from bot.services.practice import PrivateAnswers
-from db import spaced
-from db.engine import Database
+from bot.services.practice import PrivateQuestions
 from db.queries import reviews as review_queries
+from quiz import spaced
+from quiz.grading import REVIEW
 
 
-class Reviews:
-    def __init__(
-        self, *, db: Database, catalog: QuestionCatalog, clock: Clock, answers: PrivateAnswers
-    ) -> None:
-        self.db = db
-        self.catalog = catalog
-        self.clock = clock
-        self.answers = answers
-
+class Reviews(PrivateQuestions):
     def memory(self, *, team_id: str, user_id: str) -> Memory:
         """Remembered now, overall and per lesson; how many are due, and when the next is."""
         now = self.clock.now()

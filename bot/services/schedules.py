@@ -5,11 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.clock import Clock
-from bot.domain.schedule import ScheduleSpec
 from db.engine import Database
 from db.models import Schedule
 from db.queries import schedules as queries
+from quiz.schedule import ScheduleSpec
+
+
+def store_schedule(
+    session: Session, *, team_id: str, channel_id: str, spec: ScheduleSpec, now: dt.datetime
+) -> None:
+    """Create or replace a channel's schedule in `session` (the caller's transaction)."""
+    queries.set_schedule(
+        session=session,
+        team_id=team_id,
+        channel_id=channel_id,
+        hour=spec.hour,
+        minute=spec.minute,
+        timezone=spec.timezone,
+        days=spec.days_text,
+        now=now,
+    )
 
 
 class Schedules:
@@ -28,16 +46,7 @@ class Schedules:
     def set(self, *, team_id: str, channel_id: str, spec: ScheduleSpec) -> None:
         """Create or replace; every replica picks it up within a sync (SPEC §6)."""
         with self.db.writing() as session:
-            queries.set_schedule(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                hour=spec.hour,
-                minute=spec.minute,
-                timezone=spec.timezone,
-                days=spec.days_text,
-                now=self.clock.now(),
-            )
+            store_schedule(session, team_id=team_id, channel_id=channel_id, spec=spec, now=self.clock.now())
 
     def remove(self, *, team_id: str, channel_id: str) -> bool:
         with self.db.writing() as session:

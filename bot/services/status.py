@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain.reports import ChannelStatus, OutboxBacklog, Status
-from bot.domain.schedule import ScheduleSpec, next_post_time
+from bot.domain.status import ChannelStatus, OutboxBacklog, Status
 from db.engine import Database
 from db.queries.budgets import fresh_snapshots
 from db.queries.leases import current_lease
+from db.queries.owed import owed_count
 from db.queries.posts import find_post
-from db.queries.replies import owed_count
 from db.queries.schedules import list_schedules
+from quiz.schedule import ScheduleSpec, next_post_time
 
 # A replica writes its outbox snapshot every few seconds; one older than this has stopped.
 SNAPSHOT_FRESH = dt.timedelta(seconds=30)

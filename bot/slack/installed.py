@@ -253,13 +253,7 @@ class SingleWorkspaceAuthorize(Authorize):
         self._auth: Any = None
 
     def __call__(
-        self,
-        *,
-        context: BoltContext,
-        enterprise_id: str | None,
-        team_id: str | None,
-        user_id: str | None,
-        **_: object,
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None, **_: object
     ) -> AuthorizeResult | None:
         with self._lock:
             if self._auth is None:

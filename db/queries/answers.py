@@ -15,9 +15,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import spaced
 from db.models import Answer, Post, ReviewLog
 from db.queries.posts import ANSWERABLE
+from quiz import spaced
 
 
 def find_answer(*, session: Session, post_id: int, user_id: str) -> Answer | None:

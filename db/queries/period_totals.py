@@ -1,12 +1,11 @@
 """Week and month running totals (`period_totals`): a rebuild from `answers` for bulk loads
-(the app keeps them on every answer; `db.periods` says which period a quiz day is in)."""
+(the app keeps them on every answer; `quiz.periods` says which period a quiz day is in)."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from db.periods import MONTH, WEEK
+from quiz.periods import MONTH, WEEK
 
 _REBUILD = """
     INSERT INTO period_totals (team_id, channel_id, period, period_start, user_id, answered, correct)
@@ -28,7 +27,3 @@ def rebuild_period_totals(connection: object, dialect: str) -> None:
     execute(text("DELETE FROM period_totals"))
     for period in (WEEK, MONTH):
         execute(text(_REBUILD.format(start=_STARTS[(dialect, period)])), {"period": period})
-
-
-def rebuild_in_session(session: Session) -> None:
-    rebuild_period_totals(session, session.get_bind().dialect.name)

@@ -204,13 +204,3 @@ def unrevealed(*, session: Session, closed_after: dt.datetime) -> list[tuple[int
         )
     )
     return [(post_id, team_id) for post_id, team_id in rows]
-
-
-def channel_posts(*, session: Session, team_id: str, channel_id: str) -> list[Post]:
-    return list(
-        session.execute(
-            select(Post)
-            .where(Post.team_id == team_id, Post.channel_id == channel_id, Post.status != CLAIMED)
-            .order_by(Post.quiz_day)
-        ).scalars()
-    )

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from db.models import Answer, Post, Reminder, ReminderDM, UserStats
 from db.queries.posts import OPEN, latest_closed_days
 from db.queries.stats import effective_current_sql
-from db.streaks import MAX_FREEZES
-
-AT_RISK_FROM = 3  # streaks this long are worth a nudge
+from quiz.reminders import AT_RISK_FROM
+from quiz.streaks import MAX_FREEZES
 
 
 def set_reminder(
@@ -33,10 +32,6 @@ def set_reminder(
 def remove_reminder(*, session: Session, team_id: str, user_id: str) -> bool:
     result = session.execute(delete(Reminder).where(Reminder.team_id == team_id, Reminder.user_id == user_id))
     return bool(result.rowcount)
-
-
-def get_reminder(*, session: Session, team_id: str, user_id: str) -> Reminder | None:
-    return session.get(Reminder, (team_id, user_id))
 
 
 def all_reminders(*, session: Session, skip_teams: set[str]) -> list[Reminder]:

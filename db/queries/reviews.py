@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import derived, spaced
+from db import derived
 from db.models import ReviewCard
+from quiz import spaced
 
 
 def cards(*, session: Session, team_id: str, user_id: str) -> dict[str, spaced.CardState]:

@@ -1,5 +1,5 @@
 """Team standings: the period's totals per team from the database, ranked by
-`db.team_score`.
+`quiz.team_score`.
 
 Team score for a period = correct answers by the team's current members on the channel's
 quiz days in the period ÷ (members × quiz days in the period). Ties go to the higher
@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import CLAIMED, Answer, Post, Team, TeamMember
-from db.team_score import TeamStanding, TeamTotals, rank_teams
+from db.models import CLAIMED, Answer, Post, QuizTeam, QuizTeamMember
+from quiz.team_score import QuizTeamStanding, QuizTeamTotals, rank_teams
 
 
 # -- standings -----------------------------------------------------------------------------
@@ -61,44 +61,44 @@ def count_answers(
 
 def team_totals(
     *, session: Session, team_id: str, channel_id: str, start: dt.date | None, end: dt.date | None
-) -> list[TeamTotals]:
+) -> list[QuizTeamTotals]:
     """Members, and correct and all answers of current members in the period, per team: one
     statement (answers grouped per member, then per team; teams without members count too)."""
     per_member = (
         select(
-            TeamMember.team_pk.label("team_pk"),
-            TeamMember.user_id.label("user_id"),
+            QuizTeamMember.quiz_team_id.label("quiz_team_id"),
+            QuizTeamMember.user_id.label("user_id"),
             func.count(Answer.id).label("answered"),
             func.coalesce(func.sum(case((Answer.correct, 1), else_=0)), 0).label("correct"),
         )
-        .select_from(TeamMember)
+        .select_from(QuizTeamMember)
         .outerjoin(
             Answer,
             and_(
-                Answer.team_id == TeamMember.team_id,
-                Answer.channel_id == TeamMember.channel_id,
-                Answer.user_id == TeamMember.user_id,
+                Answer.team_id == QuizTeamMember.team_id,
+                Answer.channel_id == QuizTeamMember.channel_id,
+                Answer.user_id == QuizTeamMember.user_id,
                 *_day_bounds(Answer.quiz_day, start, end),
             ),
         )
-        .where(TeamMember.team_id == team_id, TeamMember.channel_id == channel_id)
-        .group_by(TeamMember.team_pk, TeamMember.user_id)
+        .where(QuizTeamMember.team_id == team_id, QuizTeamMember.channel_id == channel_id)
+        .group_by(QuizTeamMember.quiz_team_id, QuizTeamMember.user_id)
         .subquery()
     )
     rows = session.execute(
         select(
-            Team.name,
+            QuizTeam.name,
             func.count(per_member.c.user_id).label("members"),
             func.coalesce(func.sum(per_member.c.correct), 0).label("correct"),
             func.coalesce(func.sum(per_member.c.answered), 0).label("answered"),
         )
-        .select_from(Team)
-        .outerjoin(per_member, per_member.c.team_pk == Team.id)
-        .where(Team.team_id == team_id, Team.channel_id == channel_id)
-        .group_by(Team.id, Team.name)
+        .select_from(QuizTeam)
+        .outerjoin(per_member, per_member.c.quiz_team_id == QuizTeam.id)
+        .where(QuizTeam.team_id == team_id, QuizTeam.channel_id == channel_id)
+        .group_by(QuizTeam.id, QuizTeam.name)
     )
     return [
-        TeamTotals(
+        QuizTeamTotals(
             name=row.name, members=int(row.members), correct=int(row.correct), answered=int(row.answered)
         )
         for row in rows
@@ -107,7 +107,7 @@ def team_totals(
 
 def team_standings(
     *, session: Session, team_id: str, channel_id: str, start: dt.date | None, end: dt.date | None
-) -> tuple[int, list[TeamStanding]]:
+) -> tuple[int, list[QuizTeamStanding]]:
     """(quiz days in the period, the teams ranked) for quiz days in [start, end]."""
     days = count_quiz_days(session=session, team_id=team_id, channel_id=channel_id, start=start, end=end)
     totals = team_totals(session=session, team_id=team_id, channel_id=channel_id, start=start, end=end)

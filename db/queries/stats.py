@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from db import derived
 from db.models import Answer, PeriodTotal, UserStats
-from db.periods import stored_period
 from db.queries.posts import closed_days, latest_closed_days, quiz_days_since
 from db.results import MIN_ANSWERS_FOR_ACCURACY, RankedRow, StatsView
-from db.streaks import MAX_FREEZES, effective_state
+from quiz.periods import stored_period
+from quiz.streaks import MAX_FREEZES, effective_state
 
 
 def _closed_after(days: list[dt.date], day: dt.date | None) -> int:

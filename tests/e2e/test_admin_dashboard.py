@@ -16,12 +16,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.clock import FakeClock
-from bot.domain.dashboard import MIN_STRONG
 from db.models import AdminAudit
 from db.queries.answers import record_review
+from quiz.question_quality import MIN_STRONG
 from tests.support import browser as browsers
 from tests.support.admin import SESSION_COOKIE, Played, csrf_of, play_team, register, sign_in, sign_in_env
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import add_to_slack, multi_env
 from tests.support.messages import buttons, correct_letter, question_for
@@ -183,7 +183,7 @@ def test_resolving_a_report_and_forms_without_their_csrf_token(
     )
     question = dashboard.runtime.bank.lessons[0].questions[0]
     note = '<script>alert("x")</script><img src=x onerror=alert(1)> Option B is also right & "quoted"'
-    report = dashboard.runtime.feedback.file(
+    report = dashboard.runtime.problem_reports.file(
         team_id="T0001",
         user_id="UCAROL",
         channel_id=CHANNEL,
@@ -191,7 +191,7 @@ def test_resolving_a_report_and_forms_without_their_csrf_token(
         option_index=1,
         note=note,
     )
-    other = dashboard.runtime.feedback.file(
+    other = dashboard.runtime.problem_reports.file(
         team_id="T0001",
         user_id="UDAN",
         channel_id=CHANNEL,
@@ -214,13 +214,13 @@ def test_resolving_a_report_and_forms_without_their_csrf_token(
             f"{dashboard.base_url}/admin/reports/resolve", form=form, max_redirects=0
         )
         assert refused.status == 403
-    assert {r.id for r in dashboard.runtime.feedback.open(team_id="T0001")} == {report, other}
+    assert {r.id for r in dashboard.runtime.problem_reports.open(team_id="T0001")} == {report, other}
 
     with page.expect_navigation():
         row.locator("button", has_text="Resolve").click()
     assert "Report resolved." in page.inner_text("p.notice")
     assert page.locator(f'tr[data-report="{report}"]').count() == 0
-    assert {r.id for r in dashboard.runtime.feedback.open(team_id="T0001")} == {other}
+    assert {r.id for r in dashboard.runtime.problem_reports.open(team_id="T0001")} == {other}
 
     # Schedules: a bad one names its bad part and saves nothing; a good one is saved and audited.
     page.click("nav >> text=Schedules")
@@ -437,7 +437,7 @@ def test_another_workspace_data_is_never_shown(
             for n in range(3 if team == W1 else 7):
                 value = buttons(message)[correct_letter(message)]
                 assert sender.click(value=value, user=f"U{team[-3:]}{n}", channel=channel).status_code == 200
-            reports[team] = app.runtime.feedback.file(
+            reports[team] = app.runtime.problem_reports.file(
                 team_id=team,
                 user_id=f"U{team[-3:]}0",
                 channel_id=channel,
@@ -463,7 +463,7 @@ def test_another_workspace_data_is_never_shown(
             max_redirects=0,
         )
         assert done.status == 303 and "not-resolved" in done.headers["location"]
-        assert [r.id for r in app.runtime.feedback.open(team_id=W2)] == [reports[W2]]
+        assert [r.id for r in app.runtime.problem_reports.open(team_id=W2)] == [reports[W2]]
         # An admin of the other workspace is not an admin here: the sign-in says which workspace.
         assert [c.params["user"] for c in fake_slack.calls("users.info")] == ["UADMIN"]
 

@@ -20,8 +20,8 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.services.catalog import QuestionCatalog
-from bot.services.reports import Reports
 from bot.services.schedules import Schedules
+from bot.services.stats import Stats
 from content import load_bank
 from db.engine import Database
 from tests.support.databases import DatabaseFactory, backend
@@ -57,7 +57,7 @@ class Writer:
         self.db = db
         self.post_ids = post_ids
         catalog = QuestionCatalog(db=db, bank=load_bank(), clock=SystemClock())
-        self.reports = Reports(db=db, catalog=catalog, schedules=Schedules(db=db, clock=SystemClock()))
+        self.reports = Stats(db=db, catalog=catalog, schedules=Schedules(db=db, clock=SystemClock()))
         self.seen: dict[int, dict] = {0: self.snapshot()}  # answers written -> UTRACK's stats then
         self.written = 0
         self.stop = threading.Event()

@@ -202,7 +202,7 @@ def test_same_click_delivered_to_two_replicas_at_once_stores_one_answer(
         assert sum("Correct!" in r for r in replies) == 1
         assert sum("You already answered" in r for r in replies) == 3
         assert answers_stored(first) == 1
-        stats = first.runtime.reports.stats(team_id="T0001", channel_id=CHANNEL, user_id="UDUP").stats
+        stats = first.runtime.stats.stats(team_id="T0001", channel_id=CHANNEL, user_id="UDUP").stats
         assert (stats.answered, stats.correct, stats.current_streak) == (1, 1, 1)
     finally:
         first.stop()

@@ -13,20 +13,21 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import REGISTRY
 
-from bot.clock import DatabaseFollows, FakeClock
+from bot.clock import DatabaseFollows
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
+from bot.services.daily_posts import PostStatus
 from bot.services.delivery import ClaimedDelivery, Status
-from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT as RECAP_EVENT
 from bot.services.reminders import METADATA_EVENT as REMINDER_EVENT
 from db.queries import leases
-from db.queries.posts import channel_posts, get_post
+from db.queries.posts import get_post
 from db.queries.reminders import set_reminder
 from db.queries.schedules import set_schedule
 from tests.support.answers import record_answer
-from tests.support.clocks import OffsetClock
+from tests.support.clocks import FakeClock, OffsetClock
 from tests.support.fake_slack import FakeSlack
+from tests.support.posts import channel_posts, next_run_times
 
 TEAM, CHANNEL = "T0001", "CCLOCK"
 NINE = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # the channel's post time, by the database
@@ -156,7 +157,7 @@ def test_the_channels_cron_job_fires_at_the_minute_by_the_databases_clock(
     runtime.scheduler._aps = BackgroundScheduler(timezone=dt.UTC)
     runtime.scheduler._aps.start(paused=True)
     runtime.scheduler.sync()
-    [fire] = runtime.scheduler.next_run_times().values()
+    [fire] = next_run_times(runtime.scheduler).values()
     # On this replica's clock, which reads 09:00:40 (or 08:59:20) when the database's reads 09:00
     # (APScheduler counts from the real date, so only the time of day is the test's).
     assert fire.astimezone(dt.UTC).time() == (NINE + dt.timedelta(seconds=offset)).time()

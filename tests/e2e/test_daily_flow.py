@@ -12,7 +12,6 @@ import pytest
 
 from bot.slack.outbox import POST, WORKERS, Call
 from db.queries import posts as post_queries
-from db.queries.posts import channel_posts
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import (
     block_texts,
@@ -22,6 +21,7 @@ from tests.support.messages import (
     shown_options,
     wrong_letter,
 )
+from tests.support.posts import channel_posts
 from tests.support.servers import InProcessApp
 from tests.support.slack_requests import SlackSender
 

@@ -11,15 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.services.posting import PostStatus
+from bot.services.daily_posts import PostStatus
 from db.models import Post
 from db.queries import claims
 from db.queries import posts as post_queries
 from db.queries.schedules import set_schedule
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
+from tests.support.posts import channel_posts
 
 TEAM, CHANNEL = "T0001", "CONCE"
 DAY = dt.date(2026, 11, 26)
@@ -58,7 +59,7 @@ def replicas(env: dict[str, str], clock: FakeClock) -> Iterator[list[Runtime]]:
 
 def posts(runtime: Runtime) -> list[Post]:
     with runtime.db.reading() as session:
-        return post_queries.channel_posts(session=session, team_id=TEAM, channel_id=CHANNEL)
+        return channel_posts(session=session, team_id=TEAM, channel_id=CHANNEL)
 
 
 def test_only_one_replica_leads_and_tokens_increase(replicas: list[Runtime], clock: FakeClock) -> None:

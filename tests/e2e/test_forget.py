@@ -98,7 +98,7 @@ def test_forget_leaves_every_board_as_if_they_never_played(
         assert "Red" in say(slack, fake_slack, f"team add Red {members}", user="UADMIN", channel=channel)
     assert "09:00" in say(slack, fake_slack, "remind on 09:00", user=CAT, channel=WITH)
     question_id = app.runtime.bank.questions[0].id
-    feedback = app.runtime.feedback
+    feedback = app.runtime.problem_reports
     feedback.file(
         team_id=TEAM, user_id=CAT, channel_id=WITH, question_id=question_id, option_index=1, note="hmm"
     )

@@ -20,10 +20,10 @@ import requests
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings
 from bot.runtime import Runtime, build_runtime
 from db.queries.schedules import set_schedule
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import buttons
 from tests.support.processes import children_of

@@ -306,7 +306,7 @@ def test_declining_with_a_note_and_retiring(
     assert "Retired `our-postgres-failover-1`" in block_texts(after["blocks"])
     second = post(app, fake_slack, DAY + dt.timedelta(days=1))
     assert "Our Postgres failover" not in block_texts(second["blocks"])  # the curriculum goes on
-    stats = app.runtime.reports.stats(team_id="T0001", channel_id=CHANNEL, user_id="UPLAYER").stats
+    stats = app.runtime.stats.stats(team_id="T0001", channel_id=CHANNEL, user_id="UPLAYER").stats
     assert stats.answered == 1
     [listed] = app.runtime.own.listing(team_id="T0001")
     assert listed.retired

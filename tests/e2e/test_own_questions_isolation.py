@@ -15,10 +15,10 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.clock import FakeClock
 from bot.domain.authoring import Draft
 from bot.services.export import write_answers
 from db.models import OwnLesson, OwnQuestion, Post
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import add_to_slack, multi_env
 from tests.support.messages import block_texts, buttons, shown_options, unescape
@@ -224,7 +224,7 @@ def test_another_workspaces_question_cannot_be_reached_by_id(
     [reply] = fake_slack.wait_for_replies(user="UP2")
     assert "not available" in block_texts(reply.params["blocks"])
     assert (
-        app.runtime.feedback.file(
+        app.runtime.problem_reports.file(
             team_id=W2, user_id="UP2", channel_id=None, question_id=f"own/{W1}/q-1", option_index=0, note="x"
         )
         is None

@@ -85,7 +85,7 @@ def test_a_report_from_a_private_reply_reaches_the_admins(
     assert "for workspace admins" in refused
 
     # The report changed nothing about Carol's score.
-    stats = app.runtime.reports.stats(team_id="T0001", channel_id=CHANNEL, user_id="UCAROL").stats
+    stats = app.runtime.stats.stats(team_id="T0001", channel_id=CHANNEL, user_id="UCAROL").stats
     assert (stats.answered, stats.correct) == (1, 0)
 
     # The CLI lists it too, and an admin resolves it from the list's button.

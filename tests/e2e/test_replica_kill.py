@@ -12,10 +12,10 @@ import pytest
 import requests
 
 from db.engine import Database
-from db.queries.posts import channel_posts
 from db.queries.schedules import set_schedule
 from tests.support.databases import backend
 from tests.support.fake_slack import FakeSlack
+from tests.support.posts import channel_posts
 from tests.support.servers import ServeProcess
 
 pytestmark = pytest.mark.skipif(backend() != "postgresql", reason="replicas share a PostgreSQL database")

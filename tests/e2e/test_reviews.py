@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import load_settings
 from content import load_bank
 from db.queries.schedules import set_schedule
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import (
     block_texts,

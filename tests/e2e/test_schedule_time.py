@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import load_settings
-from bot.domain.schedule import ScheduleSpec
 from bot.runtime import Runtime, build_runtime
-from db.queries.posts import channel_posts
 from db.queries.schedules import get_schedule, set_schedule
+from quiz.schedule import ScheduleSpec
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
+from tests.support.posts import channel_posts, next_run_times
 
 TEAM, CHANNEL = "T0001", "CTIME"
 
@@ -165,15 +165,15 @@ def test_schedule_changes_reach_another_replica_without_restart(
     other.scheduler.start()
     try:
         other.scheduler.sync()
-        assert other.scheduler.next_run_times() == {}
+        assert next_run_times(other.scheduler) == {}
         schedule(runtime, clock, at="07:45", zone="Asia/Tokyo")
         other.scheduler.sync()  # what its periodic sync job does every SCHEDULE_SYNC_SECONDS
-        [(job_id, next_run)] = other.scheduler.next_run_times().items()
+        [(job_id, next_run)] = next_run_times(other.scheduler).items()
         assert job_id == f"post:{TEAM}:{CHANNEL}"
         assert next_run.astimezone(ZoneInfo("Asia/Tokyo")).time() == dt.time(7, 45)
         schedule(runtime, clock, at="08:05", zone="Asia/Tokyo")
         other.scheduler.sync()
-        [next_run] = other.scheduler.next_run_times().values()
+        [next_run] = next_run_times(other.scheduler).values()
         assert next_run.astimezone(ZoneInfo("Asia/Tokyo")).time() == dt.time(8, 5)
     finally:
         other.close()

@@ -12,19 +12,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
+from bot.services.daily_posts import PostStatus
 from bot.services.delivery import ClaimedDelivery, Status
-from bot.services.posting import PostStatus
 from bot.services.recaps import METADATA_EVENT
 from content import load_bank
 from db.models import SeasonPost
 from db.queries import claims
-from db.queries import teams as team_queries
+from db.queries import quiz_teams as team_queries
 from db.queries.posts import get_post
 from db.queries.schedules import get_schedule, set_schedule
 from tests.support.answers import record_answer
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts
 

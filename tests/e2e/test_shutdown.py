@@ -19,7 +19,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
-from bot.services.counts import SEND_HOLD
+from bot.services.answer_counts import SEND_HOLD
 from db.engine import Database
 from db.models import Answer
 from tests.support.fake_slack import FakeSlack

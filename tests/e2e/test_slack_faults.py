@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.services.posting import PostStatus
+from bot.services.daily_posts import PostStatus
 from db.queries.schedules import get_schedule, set_schedule
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons, correct_letter
 from tests.support.servers import InProcessApp

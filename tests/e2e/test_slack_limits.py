@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.slack.outbox import POST, WORKERS, Call
 from db.models import Reminder, ReviewCard
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons
 from tests.support.servers import InProcessApp

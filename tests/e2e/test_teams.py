@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
-from db.queries.teams import list_teams, team_of
-from db.results import TeamView
+from db.queries.quiz_teams import list_quiz_teams, quiz_team_of
+from db.results import QuizTeamView
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.messages import block_texts, buttons, correct_letter, wrong_letter
 from tests.support.servers import InProcessApp
@@ -32,9 +32,9 @@ def say(slack: SlackSender, fake: FakeSlack, text: str, *, user: str = "UADMIN")
     return block_texts(call.params.get("blocks") or [])
 
 
-def teams_in(app: InProcessApp) -> list[TeamView]:
+def teams_in(app: InProcessApp) -> list[QuizTeamView]:
     with app.runtime.db.reading() as session:
-        return list_teams(session=session, team_id=TEAM, channel_id=CHANNEL)
+        return list_quiz_teams(session=session, team_id=TEAM, channel_id=CHANNEL)
 
 
 def snapshot(app: InProcessApp) -> list[tuple[str, list[str]]]:
@@ -43,7 +43,7 @@ def snapshot(app: InProcessApp) -> list[tuple[str, list[str]]]:
 
 def team_of_user(app: InProcessApp, user: str) -> str | None:
     with app.runtime.db.reading() as session:
-        return team_of(session=session, team_id=TEAM, channel_id=CHANNEL, user_id=user)
+        return quiz_team_of(session=session, team_id=TEAM, channel_id=CHANNEL, user_id=user)
 
 
 # -- managing teams -------------------------------------------------------------------------

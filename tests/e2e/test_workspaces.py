@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import ConfigError, load_settings
-from bot.services.posting import PostStatus
+from bot.services.daily_posts import PostStatus
 from db.queries.schedules import set_schedule
 from db.token_cipher import PREFIX, TokenCipher
 from tests.support.fake_slack import FakeSlack

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bot.clock import FakeClock
+from tests.support.clocks import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.installs import SESSION_KEY
 from tests.support.messages import buttons, correct_letter, question_for, shown_options, unescape

@@ -9,11 +9,6 @@ import json
 import pytest
 
 from bot.blocks.question import (
-    DAILY_ACTION_PREFIX,
-    PRACTICE,
-    REVIEW,
-    correct_option,
-    option_order,
     render_answer_result,
     render_closed_question,
     render_daily_question,
@@ -22,6 +17,7 @@ from bot.blocks.question import (
 )
 from bot.blocks.text import BUTTON_LIMIT, escape
 from content import Lesson, Option, Question, load_bank
+from quiz.grading import DAILY_ACTION_PREFIX, PRACTICE, REVIEW, correct_option, option_order
 
 
 def make_question(

@@ -7,8 +7,8 @@ import datetime as dt
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import ClusterClock, DatabaseFollows, FakeClock, OnClusterTime
-from tests.support.clocks import OffsetClock
+from bot.clock import ClusterClock, DatabaseFollows, OnClusterTime
+from tests.support.clocks import FakeClock, OffsetClock
 
 NINE = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 NO_SESSION = None  # DatabaseFollows reads its clock, not a session

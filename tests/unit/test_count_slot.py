@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.services.counts import SEND_HOLD
+from bot.services.answer_counts import SEND_HOLD
+from db.queries.owed import count_sent, stale_counts
 from db.queries.posts import claim_count_refresh, get_post
-from db.queries.replies import count_sent, stale_counts
 from tests.unit.quiz_db import answer, database, noon, post_day
 
 WINDOW = dt.timedelta(seconds=5)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.admin import charts
 from bot.domain import dashboard as rules
 from bot.services.sign_in import authorize_url, id_token_claims
-from db import spaced
+from quiz import question_quality, spaced
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def team(strong: int, weak: int, *, strong_pick: int, weak_pick: int, key: int =
 
 def test_a_distractor_the_strongest_prefer_flags_a_possible_bad_key() -> None:
     rows = team(10, 20, strong_pick=2, weak_pick=0)  # the strong pick option 2, the weak the key
-    check = rules.key_checks(rows, {"q": 0})["q"]
+    check = question_quality.key_checks(rows, {"q": 0})["q"]
     assert (
         check.strong == 9 and check.distractor == 2 and check.distractor_votes == 9 and check.key_votes == 0
     )
@@ -43,16 +43,18 @@ def test_a_distractor_the_strongest_prefer_flags_a_possible_bad_key() -> None:
 
 
 def test_no_flag_when_the_strongest_choose_the_key_or_are_too_few() -> None:
-    assert not rules.key_checks(team(10, 20, strong_pick=0, weak_pick=2), {"q": 0})["q"].bad_key
-    few = rules.key_checks(team(5, 20, strong_pick=2, weak_pick=0), {"q": 0})["q"]  # ceil(.27 * 25) = 7 < 8
+    assert not question_quality.key_checks(team(10, 20, strong_pick=0, weak_pick=2), {"q": 0})["q"].bad_key
+    few = question_quality.key_checks(team(5, 20, strong_pick=2, weak_pick=0), {"q": 0})[
+        "q"
+    ]  # ceil(.27 * 25) = 7 < 8
     assert few.strong == 0 and not few.bad_key
     # Accuracy is on the OTHER questions: the flagged question itself does not rank anyone.
     only_q = [Row(f"U{n}", "q", 2, False) for n in range(40)]
-    assert rules.key_checks(only_q, {"q": 0})["q"].strong == 0
+    assert question_quality.key_checks(only_q, {"q": 0})["q"].strong == 0
 
 
 def test_give_away_needs_nearly_everyone_right_and_enough_answers() -> None:
-    check = rules.KeyCheck(0, 0, None, 0)
+    check = question_quality.KeyCheck(0, 0, None, 0)
     row = rules.QuestionRow(
         "q",
         "L",
@@ -91,7 +93,7 @@ def test_the_weekly_replay_ends_where_the_stored_card_is() -> None:
         (start + dt.timedelta(days=10), True),
     ]
     instants = [start - dt.timedelta(days=1)] + [start + dt.timedelta(days=d) for d in (2, 5, 9.5, 12, 30)]
-    replayed = rules.remembered_at(reviews, instants)
+    replayed = spaced.remembered_at(reviews, instants)
     assert replayed[0] is None
     for instant, found in zip(instants[1:], replayed[1:], strict=True):
         card = None

@@ -180,9 +180,14 @@ def test_app_home_with_everything_on_it_is_one_slack_takes() -> None:
 
     from bot.blocks.home import render_home
     from bot.domain.authoring import AuthoringHome, OwnQuestionView, SuggestionView
-    from bot.domain.reports import HomeChannel, HomeReport, LessonProgress, Verdict
+    from bot.domain.home import HomeChannel, HomeReport, Verdict
+    from bot.domain.stats import LessonProgress
+    from db.results import StatsView
 
-    channels = [HomeChannel(f"C{n:04d}", 3, 5, 1, 0, 10, 7, 12, 2, 30, "Blue") for n in range(80)]
+    channels = [
+        HomeChannel(StatsView("U1", f"C{n:04d}", 10, 7, 3, 5, None, 1, 0, 12), 2, 30, "Blue")
+        for n in range(80)
+    ]
     verdicts = [Verdict("C0001", dt.date(2026, 12, 1), "p" * 500, "a", "b", False, "x" * 3000)] * 3
     queue = tuple(SuggestionView(n, "UMEMBER", "Ours", "q" * 600, ("a", "b", "c"), "a") for n in range(10))
     recent = tuple(

@@ -7,16 +7,16 @@ import datetime as dt
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.services.catalog import QuestionCatalog
-from bot.services.reports import Reports
 from bot.services.schedules import Schedules
+from bot.services.stats import Stats
 from content import load_bank
 from db.engine import Database
-from db.periods import period_bounds
 from db.queries.schedules import set_schedule
 from db.queries.stats import leaderboard
 from db.results import RankedRow
+from quiz.periods import period_bounds
+from tests.support.clocks import FakeClock
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 C, W = True, False
@@ -195,7 +195,7 @@ def test_reports_resolve_the_period_in_the_channels_zone(db: Database) -> None:
             )
     clock = FakeClock(dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     catalog = QuestionCatalog(db=db, bank=load_bank(), clock=clock)
-    reports = Reports(db=db, catalog=catalog, schedules=Schedules(db=db, clock=clock))
+    reports = Stats(db=db, catalog=catalog, schedules=Schedules(db=db, clock=clock))
     # 2026-03-31 12:00 UTC is already 1 April (01:00) in Auckland, still 31 March elsewhere.
     noon_utc = dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC)
     clock.set(noon_utc)

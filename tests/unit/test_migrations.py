@@ -11,8 +11,8 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from db import spaced
 from db.migrate import alembic_config, upgrade
+from quiz import spaced
 from tests.support.databases import DatabaseFactory
 
 

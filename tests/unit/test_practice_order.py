@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.services.practice import practice_order
 from content import Option, Question
-from db import spaced
 from db.queries import reviews
 from db.queries.answers import PRACTICE, record_review
+from quiz import spaced
+from quiz.spaced import practice_order
 from tests.unit.quiz_db import TEAM, database
 
 NOW = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)

@@ -10,7 +10,8 @@ import pytest
 
 from content import load_bank
 from db.engine import Database
-from db.queries.posts import channel_posts, get_post, next_question
+from db.queries.posts import get_post, next_question
+from tests.support.posts import channel_posts
 from tests.unit.quiz_db import TEAM, database, post_day
 
 START = dt.date(2026, 1, 5)

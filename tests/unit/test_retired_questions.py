@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.clock import FakeClock
 from bot.services.catalog import QuestionCatalog
 from bot.services.practice import PrivateAnswers
 from bot.services.reviews import Reviews
 from content import Bank, Lesson, Option, Question
 from db.queries import reviews
 from db.queries.answers import PRACTICE, record_review
+from tests.support.clocks import FakeClock
 from tests.unit.quiz_db import TEAM, database
 
 START = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)

@@ -1,16 +1,18 @@
 """Schedules as typed (`09:00 Europe/Berlin mon-fri`): parsing and its errors, the local post
-time across DST, and when the scheduler considers a quiz day due."""
+time across DST, when the scheduler considers a quiz day due, and when a reminder DM is due."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.schedule import (
+from quiz.reminders import due_day, reminder_time
+from quiz.schedule import (
     ScheduleError,
     ScheduleSpec,
     due_quiz_day,
@@ -300,3 +302,32 @@ def test_next_post_time_rejects_a_schedule_with_no_days() -> None:
     empty = ScheduleSpec(hour=9, minute=0, timezone="UTC", days=())
     with pytest.raises(ValueError):
         next_post_time(empty, changed_at=LONG_AGO, now=WED_0900, posted_today=False)
+
+
+# -- reminder DMs: due at the person's local time, from the day after one set too late ----------
+@dataclass
+class Setting:
+    timezone: str
+    hour: int
+    minute: int
+    updated_at: dt.datetime
+
+
+def test_reminder_is_due_from_its_local_time_on_the_local_day() -> None:
+    setting = Setting("America/New_York", 21, 0, LONG_AGO)
+    # 21:00 New York on Wednesday is 02:00 UTC on Thursday.
+    assert due_day(setting, utc(2026, 3, 5, 1, 59)) is None
+    assert due_day(setting, utc(2026, 3, 5, 2, 0)) == WEDNESDAY
+    assert reminder_time(setting, utc(2026, 3, 5, 3)) == utc(2026, 3, 5, 2)
+
+
+def test_reminder_set_after_todays_time_starts_tomorrow() -> None:
+    setting = Setting("Europe/Berlin", 9, 0, WED_0900 + dt.timedelta(minutes=5))
+    assert due_day(setting, WED_0900 + dt.timedelta(hours=1)) is None
+    assert due_day(setting, WED_0900 + dt.timedelta(days=1)) == dt.date(2026, 3, 5)
+
+
+def test_reminder_in_an_unknown_zone_goes_by_utc() -> None:
+    setting = Setting("Mars/Olympus", 9, 0, LONG_AGO)
+    assert due_day(setting, utc(2026, 3, 4, 8, 59)) is None
+    assert due_day(setting, utc(2026, 3, 4, 9)) == WEDNESDAY

@@ -14,10 +14,10 @@ from fsrs import State
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db import spaced
 from db.models import ReviewLog
 from db.queries import reviews
 from db.queries.answers import PRACTICE, record_review
+from quiz import spaced
 from tests.unit.quiz_db import TEAM, answer, database, post_day
 
 

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
 from bot.services.answer_writer import AnswerWriter
 from bot.services.answering import Answering
 from bot.services.catalog import QuestionCatalog
@@ -19,16 +18,16 @@ from db.engine import Database
 from db.queries import answers as answer_queries
 from db.queries.posts import get_post
 from db.queries.stats import leaderboard, user_stats
-from db.streaks import (
+from quiz.streaks import (
     MAX_FREEZES,
     QuizDay,
     StreakState,
     apply_answer,
-    effective_current,
     effective_state,
     reference_state,
     reference_streaks,
 )
+from tests.support.clocks import FakeClock
 from tests.unit.quiz_db import TEAM, answer, close, database, post_day
 
 MON = dt.date(2026, 3, 2)  # a Monday
@@ -81,7 +80,7 @@ def test_no_quiz_days_no_streak() -> None:
     assert reference_streaks([], {}) == (0, 0)
 
 
-# -- apply_answer / effective_current --------------------------------------------------------
+# -- apply_answer / effective_state -----------------------------------------------------------
 def core(state: StreakState) -> tuple:
     return state.current, state.longest, state.last_answered_day
 
@@ -115,8 +114,8 @@ def test_apply_answer_late_answer_to_an_older_day_changes_nothing() -> None:
 
 def test_effective_current_is_zero_once_a_later_quiz_day_closed_unanswered() -> None:
     state = StreakState(current=3, longest=5, last_answered_day=d(4))
-    assert effective_current(state, closed_quiz_day_since=False) == 3
-    assert effective_current(state, closed_quiz_day_since=True) == 0
+    assert effective_state(state, closed_since=0).current == 3
+    assert effective_state(state, closed_since=1).current == 0
 
 
 # -- the database path against the definition -------------------------------------------------

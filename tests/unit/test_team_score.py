@@ -9,7 +9,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from db.team_score import TeamTotals, rank_teams, team_score, team_turnout
+from quiz.team_score import QuizTeamTotals, rank_teams, team_score, team_turnout
 
 QUIZ_DAYS = st.integers(min_value=1, max_value=60)
 
@@ -26,8 +26,8 @@ def team_with_days(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int]:
     return members, days
 
 
-def totals(name: str, members: list[tuple[int, int]]) -> TeamTotals:
-    return TeamTotals(
+def totals(name: str, members: list[tuple[int, int]]) -> QuizTeamTotals:
+    return QuizTeamTotals(
         name=name,
         members=len(members),
         correct=sum(c for c, _ in members),
@@ -43,9 +43,9 @@ def score_of(members: list[tuple[int, int]], days: int) -> Fraction:
 def test_the_worked_example_from_help() -> None:
     # 10 quiz days. Big: 8 members, 4 answer every day correctly. Small: 2 members, 9/10 each.
     # Solo: one expert who answered 4 days, all right.
-    big = TeamTotals("Big", members=8, correct=40, answered=40)
-    small = TeamTotals("Small", members=2, correct=18, answered=20)
-    solo = TeamTotals("Solo", members=1, correct=4, answered=4)
+    big = QuizTeamTotals("Big", members=8, correct=40, answered=40)
+    small = QuizTeamTotals("Small", members=2, correct=18, answered=20)
+    solo = QuizTeamTotals("Solo", members=1, correct=4, answered=4)
     ranked = rank_teams([big, solo, small], quiz_days=10)
     assert [(r.rank, r.name, r.score) for r in ranked] == [
         (1, "Small", 0.9),
@@ -58,9 +58,9 @@ def test_the_worked_example_from_help() -> None:
 
 def test_ties_go_to_turnout_then_name() -> None:
     # Same score (0.5 correct per member per day); Careful answered more often, so ranks first.
-    careful = TeamTotals("Careful", members=2, correct=4, answered=8)
-    sharp = TeamTotals("Sharp", members=1, correct=2, answered=2)
-    also_sharp = TeamTotals("Also sharp", members=2, correct=4, answered=4)
+    careful = QuizTeamTotals("Careful", members=2, correct=4, answered=8)
+    sharp = QuizTeamTotals("Sharp", members=1, correct=2, answered=2)
+    also_sharp = QuizTeamTotals("Also sharp", members=2, correct=4, answered=4)
     ranked = rank_teams([sharp, careful, also_sharp], quiz_days=4)
     assert [r.name for r in ranked] == ["Careful", "Also sharp", "Sharp"]
     assert ranked[0].exact_score == ranked[1].exact_score == ranked[2].exact_score == Fraction(1, 2)
@@ -68,8 +68,8 @@ def test_ties_go_to_turnout_then_name() -> None:
 
 def test_equal_ratios_tie_exactly() -> None:
     # 6/9 and 2/3 are the same score; floats must not split them.
-    three = TeamTotals("Three", members=3, correct=6, answered=9)
-    one = TeamTotals("One", members=1, correct=2, answered=2)
+    three = QuizTeamTotals("Three", members=3, correct=6, answered=9)
+    one = QuizTeamTotals("One", members=1, correct=2, answered=2)
     ranked = rank_teams([one, three], quiz_days=3)
     assert [r.name for r in ranked] == ["Three", "One"]  # same score; Three turned out fully
 
@@ -78,7 +78,7 @@ def test_no_quiz_days_or_no_members_scores_zero() -> None:
     assert team_score(correct=0, members=3, quiz_days=0) == 0
     assert team_score(correct=0, members=0, quiz_days=5) == 0
     assert team_turnout(answered=0, members=0, quiz_days=5) == 0
-    ranked = rank_teams([TeamTotals("Empty", 0, 0, 0), TeamTotals("Idle", 2, 0, 0)], quiz_days=0)
+    ranked = rank_teams([QuizTeamTotals("Empty", 0, 0, 0), QuizTeamTotals("Idle", 2, 0, 0)], quiz_days=0)
     assert [(r.name, r.score, r.turnout) for r in ranked] == [("Empty", 0.0, 0.0), ("Idle", 0.0, 0.0)]
 
 

@@ -13,28 +13,28 @@ from bot.blocks.authoring import (
     SUGGEST_ACTION,
     WRITE_ACTION,
 )
-from bot.blocks.feedback import REPORT_ACTION, RESOLVE_ACTION
+from bot.blocks.problem_reports import REPORT_ACTION, RESOLVE_ACTION
 from bot.blocks.reviews import START_REVIEW_ACTION
 from bot.listeners.actions.daily_answer import DailyAnswer
 from bot.listeners.actions.own_questions import OwnQuestionActions
-from bot.listeners.actions.practice_answer import PracticeAnswer
+from bot.listeners.actions.private_answer import PrivateAnswer, StartReview
 from bot.listeners.actions.report_problem import ReportProblem
-from bot.listeners.actions.review_answer import ReviewAnswer
 
 
 def register(
     app: App,
     *,
     daily: DailyAnswer,
-    practice: PracticeAnswer,
-    review: ReviewAnswer,
+    practice: PrivateAnswer,
+    review: PrivateAnswer,
+    start_review: StartReview,
     report: ReportProblem,
     own: OwnQuestionActions,
 ) -> None:
     app.action(re.compile(r"^answer_[A-E]$"))(daily.handle)
     app.action(re.compile(r"^practice_[A-E]$"))(practice.handle)
     app.action(re.compile(r"^review_[A-E]$"))(review.handle)
-    app.action(START_REVIEW_ACTION)(review.start)
+    app.action(START_REVIEW_ACTION)(start_review.handle)
     app.action(REPORT_ACTION)(report.open)
     app.action(RESOLVE_ACTION)(report.resolve)
     app.action(WRITE_ACTION)(own.write)

@@ -15,9 +15,9 @@ from slack_bolt import Ack, BoltContext
 from bot import metrics
 from bot.blocks.reply import NOT_AVAILABLE
 from bot.listeners.respond import guarded
+from bot.services.answer_counts import AnswerCounts
 from bot.services.answering import Answering, DailyResult
-from bot.services.counts import AnswerCounts
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 
 
 class DailyAnswer:

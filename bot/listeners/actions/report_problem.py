@@ -9,13 +9,13 @@ import logging
 from slack_bolt import Ack, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.feedback import parse_report_value, render_open_reports, render_report_modal
+from bot.blocks.problem_reports import parse_report_value, render_open_reports, render_report_modal
 from bot.blocks.reply import NOT_AVAILABLE, Reply
 from bot.listeners.respond import guarded
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog
-from bot.services.feedback import Feedback
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
+from bot.services.problem_reports import ProblemReports
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 
@@ -26,13 +26,13 @@ class ReportProblem:
     def __init__(
         self,
         *,
-        feedback: Feedback,
+        problem_reports: ProblemReports,
         catalog: QuestionCatalog,
         admins: AdminChecker,
         replies: PrivateReplies,
         clients: SlackClients,
     ) -> None:
-        self.feedback = feedback
+        self.problem_reports = problem_reports
         self.catalog = catalog
         self.admins = admins
         self.replies = replies
@@ -85,8 +85,8 @@ class ReportProblem:
             if not self.admins.is_admin(team_id=team_id, user_id=user_id):
                 return Reply.plain("Sorry, resolving reports is for workspace admins and quiz admins.")
             if value.isdigit():
-                self.feedback.resolve(team_id=team_id, report_id=int(value), by=user_id)
-            return Reply(*render_open_reports(self.feedback.open(team_id=team_id)))
+                self.problem_reports.resolve(team_id=team_id, report_id=int(value), by=user_id)
+            return Reply(*render_open_reports(self.problem_reports.open(team_id=team_id)))
 
         self.replies.send(
             team_id=team_id,

@@ -7,7 +7,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.listeners.commands.router import CommandRouter
 from bot.listeners.respond import guarded
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 
 
 def ack_leader_quiz(ack: Ack) -> None:

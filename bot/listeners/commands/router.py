@@ -8,37 +8,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.blocks.authoring import SUGGEST, WRITE
-from bot.blocks.feedback import render_open_reports
+from bot.blocks.help import render_help
 from bot.blocks.insights import render_insights
+from bot.blocks.problem_reports import render_open_reports
 from bot.blocks.reply import Reply
-from bot.blocks.reports import (
-    MAX_LEADERBOARD_ROWS,
-    render_help,
-    render_leaderboard,
-    render_lessons,
-    render_stats,
-    render_status,
-)
+from bot.blocks.stats import MAX_LEADERBOARD_ROWS, render_leaderboard, render_lessons, render_stats
+from bot.blocks.status import render_status
 from bot.blocks.text import escape
-from bot.clock import Clock
-from bot.domain.schedule import ScheduleError, parse_schedule, parse_time
-from bot.listeners.commands.team import team_command, teams_board
+from bot.domain.status import Status
+from bot.listeners.commands.quiz_team import quiz_team_command, quiz_teams_board
 from bot.services.admins import AdminChecker
 from bot.services.catalog import QuestionCatalog
-from bot.services.feedback import Feedback
+from bot.services.daily_posts import DailyPosts, PostStatus
 from bot.services.insights import InsightsService
 from bot.services.own_questions import SUGGESTIONS_PER_DAY, OwnQuestions
-from bot.services.posting import DailyPosts, PostStatus
 from bot.services.practice import Practice, UnknownLesson
-from bot.services.reminders import DEFAULT_TIME, Reminders
-from bot.services.reports import Reports
+from bot.services.problem_reports import ProblemReports
+from bot.services.quiz_teams import QuizTeams
+from bot.services.reminders import Reminders
 from bot.services.reviews import Reviews
 from bot.services.schedules import Schedules
-from bot.services.status import read_status
-from bot.services.teams import Teams
-from db.engine import Database
-from db.periods import MONTH, PERIODS
+from bot.services.stats import Stats
 from db.queries.own_questions import USES, split_own_id
+from quiz.periods import MONTH, PERIODS
+from quiz.reminders import DEFAULT_TIME
+from quiz.schedule import ScheduleError, parse_schedule, parse_time
 
 USES_TOLD = {
     "shipped": "This channel's daily questions come from the shipped curriculum.",
@@ -68,27 +62,25 @@ class CommandRouter:
     def __init__(
         self,
         *,
-        db: Database,
         catalog: QuestionCatalog,
-        clock: Clock,
+        status: Callable[[str], Status],
         admins: AdminChecker,
-        reports: Reports,
+        stats: Stats,
         practice: Practice,
         schedules: Schedules,
         posts: DailyPosts,
-        teams: Teams,
+        teams: QuizTeams,
         reviews: Reviews,
         reminders: Reminders,
         insights: InsightsService,
-        feedback: Feedback,
+        problem_reports: ProblemReports,
         leads_here: Callable[[], bool],
         own: OwnQuestions,
     ) -> None:
-        self.db = db
         self.catalog = catalog
-        self.clock = clock
+        self.read_status = status  # a workspace's channels, next posts and replicas (services/status.py)
         self.admins = admins
-        self.reports = reports
+        self.stats_service = stats
         self.practice_service = practice
         self.schedules = schedules
         self.posts = posts
@@ -96,7 +88,7 @@ class CommandRouter:
         self.reviews = reviews
         self.reminders = reminders
         self.insights_service = insights
-        self.feedback = feedback
+        self.problem_reports = problem_reports
         self.leads_here = leads_here
         self.own = own
         self._public: dict[str, Handler] = {
@@ -175,7 +167,7 @@ class CommandRouter:
                     f"`{call.args[0][:40]}` is not a person: use `/leader-quiz stats @someone`."
                 )
             target = match.group(1)
-        report = self.reports.stats(team_id=call.team_id, channel_id=call.channel_id, user_id=target)
+        report = self.stats_service.stats(team_id=call.team_id, channel_id=call.channel_id, user_id=target)
         memory = self.reviews.memory(team_id=call.team_id, user_id=target)
         return Reply(
             *render_stats(report, memory=memory, channel_id=call.channel_id, is_self=target == call.user_id)
@@ -218,7 +210,7 @@ class CommandRouter:
         period = words[0] if words else MONTH
         if period not in PERIODS or len(words) > 1:
             return Reply.plain(f"`{' '.join(words)[:20]}` is not a period: use week, month or all.")
-        report = self.reports.leaderboard(
+        report = self.stats_service.leaderboard(
             team_id=call.team_id,
             channel_id=call.channel_id,
             period=period,
@@ -233,7 +225,7 @@ class CommandRouter:
         what this channel's daily questions draw on."""
         if call.args and call.args[0].lower() == "use":
             return self.lessons_use(call)
-        progress = self.reports.lesson_progress(team_id=call.team_id, user_id=call.user_id)
+        progress = self.stats_service.lesson_progress(team_id=call.team_id, user_id=call.user_id)
         lessons = self.catalog.for_team(call.team_id).lessons
         use = self.own.channel_use(team_id=call.team_id, channel_id=call.channel_id)
         return Reply(
@@ -302,7 +294,7 @@ class CommandRouter:
         return Reply.plain(f"Your workspace has no question `{escape(wanted[:64])}` in rotation.")
 
     def teams(self, call: Invocation) -> Reply:
-        return teams_board(
+        return quiz_teams_board(
             self.teams_service,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -312,7 +304,7 @@ class CommandRouter:
 
     # -- admins ------------------------------------------------------------------------
     def team(self, call: Invocation) -> Reply:
-        return team_command(
+        return quiz_team_command(
             self.teams_service, team_id=call.team_id, channel_id=call.channel_id, args=call.args
         )
 
@@ -371,12 +363,12 @@ class CommandRouter:
         words = [word.lower() for word in call.args]
         if words and (words[0] != "resolve" or len(words) != 2 or not words[1].isdigit()):
             return Reply.plain("Usage: `/leader-quiz reports` or `/leader-quiz reports resolve <number>`.")
-        if words and not self.feedback.resolve(
+        if words and not self.problem_reports.resolve(
             team_id=call.team_id, report_id=int(words[1]), by=call.user_id
         ):
             return Reply.plain(f"There is no open report #{words[1]}.")
-        return Reply(*render_open_reports(self.feedback.open(team_id=call.team_id)))
+        return Reply(*render_open_reports(self.problem_reports.open(team_id=call.team_id)))
 
     def status(self, call: Invocation) -> Reply:
-        status = read_status(db=self.db, now=self.clock.now(), team_id=call.team_id)
+        status = self.read_status(call.team_id)
         return Reply.plain(render_status(status, leads_here=self.leads_here()))

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.blocks.authoring import QUESTION_VIEW, REJECT_VIEW
-from bot.blocks.feedback import REPORT_VIEW
+from bot.blocks.problem_reports import REPORT_VIEW
 from bot.listeners.views.own_question_submission import OwnQuestionSubmission
 from bot.listeners.views.report_submission import ReportSubmission
 

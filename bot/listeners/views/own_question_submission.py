@@ -44,9 +44,8 @@ class OwnQuestionSubmission:
         self.own = own
         self.home = home
 
-    def handle(self, ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-        user_id = (body.get("user") or {}).get("id") or ""
-        team_id = (body.get("team") or {}).get("id") or context.team_id or ""
+    def handle(self, ack: Ack, view: dict, context: BoltContext) -> None:
+        user_id, team_id = context.user_id or "", context.team_id or ""
         metadata = _metadata(view)
         mode = metadata.get("mode")
         values = (view.get("state") or {}).get("values") or {}
@@ -124,10 +123,9 @@ class OwnQuestionSubmission:
             "`/leader-quiz lessons use own` or `both` post it in its turn; everyone can practise it now.",
         )
 
-    def reject(self, ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    def reject(self, ack: Ack, view: dict, context: BoltContext) -> None:
         """A declined suggestion's note: the suggester is told by DM."""
-        user_id = (body.get("user") or {}).get("id") or ""
-        team_id = (body.get("team") or {}).get("id") or context.team_id or ""
+        user_id, team_id = context.user_id or "", context.team_id or ""
         suggestion = _metadata(view).get("s")
         note = note_from_state((view.get("state") or {}).get("values") or {})
         if not note.strip():

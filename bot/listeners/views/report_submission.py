@@ -6,18 +6,17 @@ import json
 
 from slack_bolt import Ack, BoltContext
 
-from bot.blocks.feedback import NOTE_BLOCK, NOTE_INPUT, render_report_thanks
+from bot.blocks.problem_reports import NOTE_BLOCK, NOTE_INPUT, render_report_thanks
 from bot.listeners.respond import guarded
-from bot.services.feedback import Feedback
+from bot.services.problem_reports import ProblemReports
 
 
 class ReportSubmission:
-    def __init__(self, *, feedback: Feedback) -> None:
-        self.feedback = feedback
+    def __init__(self, *, problem_reports: ProblemReports) -> None:
+        self.problem_reports = problem_reports
 
-    def handle(self, ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-        user_id = (body.get("user") or {}).get("id") or ""
-        team_id = (body.get("team") or {}).get("id") or context.team_id or ""
+    def handle(self, ack: Ack, view: dict, context: BoltContext) -> None:
+        user_id, team_id = context.user_id or "", context.team_id or ""
         note = str(
             ((view.get("state") or {}).get("values") or {})
             .get(NOTE_BLOCK, {})
@@ -34,7 +33,7 @@ class ReportSubmission:
             metadata = {}
         option = metadata.get("o")
         filed = guarded(
-            lambda: self.feedback.file(
+            lambda: self.problem_reports.file(
                 team_id=team_id,
                 user_id=user_id,
                 channel_id=metadata.get("c") if isinstance(metadata.get("c"), str) else None,

@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import random
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import fsrs.scheduler
 from fsrs import Card, Rating, Scheduler, State
@@ -79,6 +81,11 @@ def rating(correct: bool) -> Rating:
     return Rating.Good if correct else Rating.Again
 
 
+def was_correct(stored_rating: int) -> bool:
+    """Whether a review-log row's rating (`rating(correct).value`) was a right answer."""
+    return stored_rating == Rating.Good.value
+
+
 def review(card: CardState | None, *, correct: bool, now: dt.datetime, seed: str = "") -> CardState:
     """The card after one graded answer at `now` (a first answer starts a new card); `seed`
     names the review (the card's key), so its fuzz is the same however often it is replayed."""
@@ -90,6 +97,15 @@ def review(card: CardState | None, *, correct: bool, now: dt.datetime, seed: str
     finally:
         _draws.generator = None
     return CardState.from_fsrs(reviewed)
+
+
+def replay(
+    card: CardState | None, reviews: Iterable[tuple[dt.datetime, bool]], *, seed: str
+) -> CardState | None:
+    """The card after `reviews` ((time, correct), in order) on top of `card` (None: no card yet)."""
+    for at, correct in reviews:
+        card = review(card, correct=correct, now=at, seed=seed)
+    return card
 
 
 def retrievability(card: CardState, now: dt.datetime) -> float:
@@ -106,3 +122,43 @@ def remembered(card: CardState, now: dt.datetime) -> bool:
 
 def is_due(card: CardState, now: dt.datetime) -> bool:
     return card.due <= now
+
+
+def remembered_at(
+    reviews: Sequence[tuple[dt.datetime, bool]], instants: Sequence[dt.datetime]
+) -> list[bool | None]:
+    """One card's history replayed through FSRS (the scheduler the app uses): at each
+    instant (ascending), None before its first review, else whether it was remembered then."""
+    card: CardState | None = None
+    done = 0
+    found: list[bool | None] = []
+    for instant in instants:
+        while done < len(reviews) and reviews[done][0] <= instant:
+            at, correct = reviews[done]
+            card = review(card, correct=correct, now=at)
+            done += 1
+        found.append(None if card is None else remembered(card, instant))
+    return found
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Asked = TypeVar("Asked", bound=Identified)
+
+
+def practice_order(questions: Sequence[Asked], cards: dict[str, CardState], now: dt.datetime) -> list[Asked]:
+    """`questions` in the order practice offers them: due cards first (longest overdue first),
+    then the lowest retrievability (a question never answered has none, so it comes before one
+    half forgotten); curriculum order breaks ties."""
+
+    def key(item: tuple[int, Asked]) -> tuple[int, float, int]:
+        position, question = item
+        card = cards.get(question.id)
+        if card is not None and is_due(card, now):
+            return (0, card.due.timestamp(), position)
+        return (1, retrievability(card, now) if card else 0.0, position)
+
+    return [question for _, question in sorted(enumerate(questions), key=key)]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.blocks.quiz_teams import mentions, render_team_board, render_team_list
 from bot.blocks.reply import Reply
-from bot.blocks.teams import mentions, render_team_board, render_team_list
 from bot.blocks.text import clip, escape, period_label, plural
-from bot.services.teams import GroupUnavailable, Teams
-from db.periods import MONTH, PERIODS
+from bot.services.quiz_teams import GroupUnavailable, QuizTeams
 from db.results import MembershipChange
+from quiz.periods import MONTH, PERIODS
 
 MAX_NAME = 40
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
@@ -32,12 +32,12 @@ class BadInput(ValueError):
 
 
 @dataclass(frozen=True)
-class TeamArgs:
+class QuizTeamArgs:
     name: str
     mentions: list[str]  # raw mention tokens, in order
 
 
-def split_name(args: list[str]) -> TeamArgs:
+def split_name(args: list[str]) -> QuizTeamArgs:
     """The team name (the words before the first mention) and the mention tokens after it."""
     words: list[str] = []
     index = 0
@@ -49,7 +49,7 @@ def split_name(args: list[str]) -> TeamArgs:
             )
         words.append(args[index])
         index += 1
-    return TeamArgs(name=" ".join(words), mentions=args[index:])
+    return QuizTeamArgs(name=" ".join(words), mentions=args[index:])
 
 
 def check_name(name: str) -> str:
@@ -92,7 +92,7 @@ def _refuse(error: BadInput) -> Reply:
 
 
 # -- admins --------------------------------------------------------------------------------
-def team_command(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
+def quiz_team_command(teams: QuizTeams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
     action = args[0].lower() if args else ""
     rest = args[1:]
     try:
@@ -129,7 +129,7 @@ def _describe(change: MembershipChange) -> str:
     return "; ".join(parts) or "no change"
 
 
-def _add(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
+def _add(teams: QuizTeams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
     parsed = split_name(args)
     name = check_name(parsed.name)
     users = parse_users(parsed.mentions)
@@ -138,11 +138,11 @@ def _add(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Rep
     return Reply.plain(f"{made} *{escape(change.team)}*: {_describe(change)}.")
 
 
-def _remove(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
+def _remove(teams: QuizTeams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
     parsed = split_name(args)
     name = check_name(parsed.name)
     if not parsed.mentions:
-        gone = teams.remove_team(team_id=team_id, channel_id=channel_id, name=name)
+        gone = teams.remove_quiz_team(team_id=team_id, channel_id=channel_id, name=name)
         if gone is None:
             return Reply.plain(f"There is no team *{escape(name)}* in <#{channel_id}>. {UNCHANGED}")
         return Reply.plain(
@@ -163,7 +163,7 @@ def _remove(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> 
     return Reply.plain(text + ".")
 
 
-def _sync(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
+def _sync(teams: QuizTeams, *, team_id: str, channel_id: str, args: list[str]) -> Reply:
     parsed = split_name(args)
     name = check_name(parsed.name)
     group = parse_group(parsed.mentions)
@@ -189,7 +189,9 @@ def _sync(teams: Teams, *, team_id: str, channel_id: str, args: list[str]) -> Re
 
 
 # -- everyone ------------------------------------------------------------------------------
-def teams_board(teams: Teams, *, team_id: str, channel_id: str, user_id: str, args: list[str]) -> Reply:
+def quiz_teams_board(
+    teams: QuizTeams, *, team_id: str, channel_id: str, user_id: str, args: list[str]
+) -> Reply:
     period = args[0].lower() if args else MONTH
     if period not in PERIODS:
         return Reply.plain(f"`{escape(clip(period, 20))}` is not a period: use week, month or all.")

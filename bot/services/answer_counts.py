@@ -21,8 +21,8 @@ from bot.services.catalog import QuestionCatalog
 from bot.slack.clients import SlackClients
 from bot.slack.outbox import COUNT, GiveUp, Outbox, Retry, Send
 from db.engine import Database
+from db.queries import owed as owed_queries
 from db.queries import posts as post_queries
-from db.queries import replies as reply_queries
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class AnswerCounts:
         finally:
             with self.db.writing() as session:
                 ended = self.clock.now()
-                reply_queries.count_sent(
+                owed_queries.count_sent(
                     session=session,
                     post_id=post_id,
                     held=held,
@@ -149,7 +149,7 @@ class AnswerCounts:
         stored answers, and that nobody answered within the window (a live refresher is not
         racing): the refresh was lost with the replica that would have sent it."""
         with self.db.reading() as session:
-            stale = reply_queries.stale_counts(session=session, quiet_since=self.clock.now() - self.window)
+            stale = owed_queries.stale_counts(session=session, quiet_since=self.clock.now() - self.window)
         for post_id, team_id in stale:
             self.answered(post_id, team_id=team_id)
         return len(stale)

@@ -1,21 +1,21 @@
 """Stats, leaderboards and lesson progress, read from the database into the plain reports
-of `bot.domain.reports`."""
+of `bot.domain.stats`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain.reports import LeaderboardReport, LessonProgress, StatsReport
+from bot.domain.stats import LeaderboardReport, LessonProgress, StatsReport
 from bot.services.catalog import QuestionCatalog
 from bot.services.schedules import Schedules
 from db import derived
 from db.engine import Database
-from db.periods import period_bounds
 from db.queries.answers import mastered_questions
 from db.queries.stats import leaderboard, user_stats
+from quiz.periods import period_bounds
 
 
-class Reports:
+class Stats:
     def __init__(self, *, db: Database, catalog: QuestionCatalog, schedules: Schedules) -> None:
         self.db = db
         self.catalog = catalog

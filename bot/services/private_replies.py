@@ -25,7 +25,7 @@ from bot.slack.clients import SlackClients
 from bot.slack.outbox import FALLBACK, OWED, REPLY, GiveUp, Outbox, Retry, Send
 from bot.slack.response_urls import ResponseUrls
 from db.engine import Database
-from db.queries import replies as queries
+from db.queries import owed as queries
 
 logger = logging.getLogger(__name__)
 

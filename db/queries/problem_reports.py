@@ -10,28 +10,8 @@ from sqlalchemy.orm import Session
 from db.models import QuestionReport
 
 
-def file_report(
-    *,
-    session: Session,
-    team_id: str,
-    user_id: str,
-    channel_id: str | None,
-    question_id: str,
-    option_index: int | None,
-    note: str,
-    now: dt.datetime,
-    version: str | None = None,
-) -> int:
-    report = QuestionReport(
-        team_id=team_id,
-        user_id=user_id,
-        channel_id=channel_id,
-        question_id=question_id,
-        option_index=option_index,
-        note=note,
-        question_version=version,
-        created_at=now,
-    )
+def file_report(*, session: Session, report: QuestionReport) -> int:
+    """Store a new report; its id."""
     session.add(report)
     session.flush()
     return report.id

@@ -70,10 +70,6 @@ def effective_state(state: StreakState, *, closed_since: int) -> StreakState:
     return apply_misses(state, closed_since)
 
 
-def effective_current(state: StreakState, *, closed_quiz_day_since: bool | int) -> int:
-    return effective_state(state, closed_since=int(closed_quiz_day_since)).current
-
-
 @dataclass(frozen=True)
 class QuizDay:
     day: dt.date

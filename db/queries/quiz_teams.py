@@ -10,42 +10,42 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Team, TeamMember
+from db.models import QuizTeam, QuizTeamMember
 from db.queries._upsert import insert_for
-from db.results import MembershipChange, TeamView
+from db.results import MembershipChange, QuizTeamView
 
 
 # -- membership ----------------------------------------------------------------------------
-def get_team(*, session: Session, team_id: str, channel_id: str, name: str) -> Team | None:
+def get_quiz_team(*, session: Session, team_id: str, channel_id: str, name: str) -> QuizTeam | None:
     """The channel's team of that name, matched case-insensitively."""
     return (
         session.execute(
-            select(Team)
+            select(QuizTeam)
             .where(
-                Team.team_id == team_id,
-                Team.channel_id == channel_id,
-                func.lower(Team.name) == func.lower(name),
+                QuizTeam.team_id == team_id,
+                QuizTeam.channel_id == channel_id,
+                func.lower(QuizTeam.name) == func.lower(name),
             )
-            .order_by(Team.id)
+            .order_by(QuizTeam.id)
         )
         .scalars()
         .first()
     )
 
 
-def _get_or_create_team(
+def _get_or_create_quiz_team(
     *, session: Session, team_id: str, channel_id: str, name: str, now: dt.datetime
-) -> tuple[Team, bool]:
-    existing = get_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
+) -> tuple[QuizTeam, bool]:
+    existing = get_quiz_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
     if existing is not None:
         return existing, False
-    team = Team(team_id=team_id, channel_id=channel_id, name=name, created_at=now)
+    team = QuizTeam(team_id=team_id, channel_id=channel_id, name=name, created_at=now)
     try:
         with session.begin_nested():
             session.add(team)
             session.flush()
     except IntegrityError:  # another admin created it at the same moment
-        existing = get_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
+        existing = get_quiz_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
         assert existing is not None
         return existing, False
     return team, True
@@ -58,19 +58,19 @@ def _memberships(
     if not user_ids:
         return {}
     rows = session.execute(
-        select(TeamMember.user_id, Team.id, Team.name)
-        .join(Team, Team.id == TeamMember.team_pk)
+        select(QuizTeamMember.user_id, QuizTeam.id, QuizTeam.name)
+        .join(QuizTeam, QuizTeam.id == QuizTeamMember.quiz_team_id)
         .where(
-            TeamMember.team_id == team_id,
-            TeamMember.channel_id == channel_id,
-            TeamMember.user_id.in_(list(user_ids)),
+            QuizTeamMember.team_id == team_id,
+            QuizTeamMember.channel_id == channel_id,
+            QuizTeamMember.user_id.in_(list(user_ids)),
         )
     )
     return {row.user_id: (row.id, row.name) for row in rows}
 
 
-def _put_in_team(
-    *, session: Session, team: Team, user_ids: Sequence[str], now: dt.datetime
+def _put_in_quiz_team(
+    *, session: Session, team: QuizTeam, user_ids: Sequence[str], now: dt.datetime
 ) -> MembershipChange:
     """Put people in `team`, moving them out of any other team of the channel: one upsert
     on the (workspace, channel, user) key, which also keeps a person in one team even when
@@ -87,7 +87,7 @@ def _put_in_team(
             change.moved[user] = before[user][1]
     joining = [user for user in users if user not in change.already]
     if joining:
-        statement = insert_for(session, TeamMember).values(
+        statement = insert_for(session, QuizTeamMember).values(
             [
                 {
                     "team_id": team.team_id,
@@ -115,44 +115,30 @@ def add_members(
     name: str,
     user_ids: Sequence[str],
     now: dt.datetime,
+    exactly: bool = False,
 ) -> MembershipChange:
-    """Add people to a team (created if missing); someone in another team of the channel moves."""
-    team, created = _get_or_create_team(
-        session=session, team_id=team_id, channel_id=channel_id, name=name, now=now
-    )
-    change = _put_in_team(session=session, team=team, user_ids=user_ids, now=now)
-    return MembershipChange(
-        team=team.name, created=created, added=change.added, moved=change.moved, already=change.already
-    )
-
-
-def sync_members(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    name: str,
-    user_ids: Sequence[str],
-    now: dt.datetime,
-) -> MembershipChange:
-    """Make a team's membership exactly `user_ids` (created if missing): others leave it,
-    and those in another team of the channel move here."""
-    team, created = _get_or_create_team(
+    """Add people to a team (created if missing); someone in another team of the channel moves.
+    With `exactly` (a Slack user group's sync) the team becomes `user_ids`: the others leave it."""
+    team, created = _get_or_create_quiz_team(
         session=session, team_id=team_id, channel_id=channel_id, name=name, now=now
     )
     users = list(dict.fromkeys(user_ids))
-    leaving = list(
-        session.execute(
-            select(TeamMember.user_id)
-            .where(TeamMember.team_pk == team.id, TeamMember.user_id.not_in(users))
-            .order_by(TeamMember.user_id)
-        ).scalars()
-    )
+    leaving: list[str] = []
+    if exactly:
+        leaving = list(
+            session.execute(
+                select(QuizTeamMember.user_id)
+                .where(QuizTeamMember.quiz_team_id == team.id, QuizTeamMember.user_id.not_in(users))
+                .order_by(QuizTeamMember.user_id)
+            ).scalars()
+        )
     if leaving:
         session.execute(
-            delete(TeamMember).where(TeamMember.team_pk == team.id, TeamMember.user_id.in_(leaving))
+            delete(QuizTeamMember).where(
+                QuizTeamMember.quiz_team_id == team.id, QuizTeamMember.user_id.in_(leaving)
+            )
         )
-    change = _put_in_team(session=session, team=team, user_ids=users, now=now)
+    change = _put_in_quiz_team(session=session, team=team, user_ids=users, now=now)
     return MembershipChange(
         team=team.name,
         created=created,
@@ -167,18 +153,22 @@ def remove_members(
     *, session: Session, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]
 ) -> MembershipChange | None:
     """Take people out of a team (the team stays, even empty); None if there is no such team."""
-    team = get_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
+    team = get_quiz_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
     if team is None:
         return None
     users = list(dict.fromkeys(user_ids))
     present = set(
         session.execute(
-            select(TeamMember.user_id).where(TeamMember.team_pk == team.id, TeamMember.user_id.in_(users))
+            select(QuizTeamMember.user_id).where(
+                QuizTeamMember.quiz_team_id == team.id, QuizTeamMember.user_id.in_(users)
+            )
         ).scalars()
     )
     if present:
         session.execute(
-            delete(TeamMember).where(TeamMember.team_pk == team.id, TeamMember.user_id.in_(sorted(present)))
+            delete(QuizTeamMember).where(
+                QuizTeamMember.quiz_team_id == team.id, QuizTeamMember.user_id.in_(sorted(present))
+            )
         )
     return MembershipChange(
         team=team.name,
@@ -187,45 +177,47 @@ def remove_members(
     )
 
 
-def remove_team(*, session: Session, team_id: str, channel_id: str, name: str) -> TeamView | None:
+def remove_quiz_team(*, session: Session, team_id: str, channel_id: str, name: str) -> QuizTeamView | None:
     """Delete a team and its memberships; what it was, or None if there is no such team."""
-    team = get_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
+    team = get_quiz_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
     if team is None:
         return None
     members = list(
         session.execute(
-            select(TeamMember.user_id).where(TeamMember.team_pk == team.id).order_by(TeamMember.user_id)
+            select(QuizTeamMember.user_id)
+            .where(QuizTeamMember.quiz_team_id == team.id)
+            .order_by(QuizTeamMember.user_id)
         ).scalars()
     )
-    session.execute(delete(TeamMember).where(TeamMember.team_pk == team.id))
-    session.execute(delete(Team).where(Team.id == team.id))
-    return TeamView(name=team.name, members=members)
+    session.execute(delete(QuizTeamMember).where(QuizTeamMember.quiz_team_id == team.id))
+    session.execute(delete(QuizTeam).where(QuizTeam.id == team.id))
+    return QuizTeamView(name=team.name, members=members)
 
 
-def list_teams(*, session: Session, team_id: str, channel_id: str) -> list[TeamView]:
+def list_quiz_teams(*, session: Session, team_id: str, channel_id: str) -> list[QuizTeamView]:
     """The channel's teams by name, each with its members (an empty team has none)."""
     rows = session.execute(
-        select(Team.id, Team.name, TeamMember.user_id)
-        .outerjoin(TeamMember, TeamMember.team_pk == Team.id)
-        .where(Team.team_id == team_id, Team.channel_id == channel_id)
-        .order_by(func.lower(Team.name), Team.name, Team.id, TeamMember.user_id)
+        select(QuizTeam.id, QuizTeam.name, QuizTeamMember.user_id)
+        .outerjoin(QuizTeamMember, QuizTeamMember.quiz_team_id == QuizTeam.id)
+        .where(QuizTeam.team_id == team_id, QuizTeam.channel_id == channel_id)
+        .order_by(func.lower(QuizTeam.name), QuizTeam.name, QuizTeam.id, QuizTeamMember.user_id)
     )
-    teams: dict[int, TeamView] = {}
+    teams: dict[int, QuizTeamView] = {}
     for row in rows:
-        view = teams.setdefault(row.id, TeamView(name=row.name, members=[]))
+        view = teams.setdefault(row.id, QuizTeamView(name=row.name, members=[]))
         if row.user_id is not None:
             view.members.append(row.user_id)
     return list(teams.values())
 
 
-def team_of(*, session: Session, team_id: str, channel_id: str, user_id: str) -> str | None:
+def quiz_team_of(*, session: Session, team_id: str, channel_id: str, user_id: str) -> str | None:
     """The name of the person's team in the channel, or None."""
     return session.execute(
-        select(Team.name)
-        .join(TeamMember, TeamMember.team_pk == Team.id)
+        select(QuizTeam.name)
+        .join(QuizTeamMember, QuizTeamMember.quiz_team_id == QuizTeam.id)
         .where(
-            TeamMember.team_id == team_id,
-            TeamMember.channel_id == channel_id,
-            TeamMember.user_id == user_id,
+            QuizTeamMember.team_id == team_id,
+            QuizTeamMember.channel_id == channel_id,
+            QuizTeamMember.user_id == user_id,
         )
     ).scalar_one_or_none()

@@ -21,7 +21,7 @@ def team_turnout(*, answered: int, members: int, quiz_days: int) -> Fraction:
 
 
 @dataclass(frozen=True)
-class TeamTotals:
+class QuizTeamTotals:
     """What the database adds up for one team over a period."""
 
     name: str
@@ -31,7 +31,7 @@ class TeamTotals:
 
 
 @dataclass(frozen=True)
-class TeamStanding:
+class QuizTeamStanding:
     rank: int
     name: str
     members: int
@@ -56,16 +56,16 @@ class TeamStanding:
         return float(self.exact_turnout)
 
 
-def rank_teams(totals: Iterable[TeamTotals], *, quiz_days: int) -> list[TeamStanding]:
+def rank_teams(totals: Iterable[QuizTeamTotals], *, quiz_days: int) -> list[QuizTeamStanding]:
     """Order by score, then turnout (both exact fractions, so equal ratios tie), then name."""
 
-    def key(t: TeamTotals) -> tuple[Fraction, Fraction, str, str]:
+    def key(t: QuizTeamTotals) -> tuple[Fraction, Fraction, str, str]:
         score = team_score(correct=t.correct, members=t.members, quiz_days=quiz_days)
         turnout = team_turnout(answered=t.answered, members=t.members, quiz_days=quiz_days)
         return (-score, -turnout, t.name.casefold(), t.name)
 
     return [
-        TeamStanding(
+        QuizTeamStanding(
             rank=rank,
             name=t.name,
             members=t.members,

@@ -5,15 +5,16 @@ list the open ones and mark them resolved. A report never affects anyone's score
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.domain.feedback import OpenReport
+from bot.domain.problem_reports import OpenReport
 from bot.services.catalog import QuestionCatalog
 from db.engine import Database
-from db.queries import reports as queries
+from db.models import QuestionReport
+from db.queries import problem_reports as queries
 
 MAX_NOTE = 1000
 
 
-class Feedback:
+class ProblemReports:
     def __init__(self, *, db: Database, catalog: QuestionCatalog, clock: Clock) -> None:
         self.db = db
         self.catalog = catalog
@@ -38,17 +39,17 @@ class Feedback:
         if option_index is not None and not 0 <= option_index < len(question.options):
             option_index = None
         with self.db.writing() as session:
-            return queries.file_report(
-                session=session,
+            report = QuestionReport(
                 team_id=team_id,
                 user_id=user_id,
                 channel_id=channel_id,
                 question_id=question_id,
                 option_index=option_index,
                 note=note.strip()[:MAX_NOTE],
-                now=self.clock.now(),
-                version=question.version,
+                question_version=question.version,
+                created_at=self.clock.now(),
             )
+            return queries.file_report(session=session, report=report)
 
     def open(self, *, team_id: str | None) -> list[OpenReport]:
         with self.db.reading() as session:

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.text import clip, escape
-from bot.domain.feedback import OpenReport
+from bot.domain.problem_reports import OpenReport
 
 REPORT_ACTION = "report_problem"
 RESOLVE_ACTION = "report_resolve"

@@ -1,5 +1,5 @@
 """Teams in a channel's competition: membership changes (one transaction each) and the
-team board. Slack-facing parsing and replies live in `bot.listeners.commands.team`."""
+team board. Slack-facing parsing and replies live in `bot.listeners.commands.quiz_team`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.services.reports import Reports
+from bot.services.stats import Stats
 from bot.slack.budget import BudgetExhausted
 from bot.slack.clients import SlackClients
 from db.engine import Database
-from db.queries import teams as queries
+from db.queries import quiz_teams as queries
 from db.queries.standings import team_standings
-from db.results import MembershipChange, TeamView
-from db.team_score import TeamStanding
+from db.results import MembershipChange, QuizTeamView
+from quiz.team_score import QuizTeamStanding
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +33,31 @@ class GroupUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class TeamBoard:
+class QuizTeamBoard:
     period: str
     start: dt.date | None
     quiz_days: int
-    rows: list[TeamStanding]
+    rows: list[QuizTeamStanding]
     viewer_team: str | None
 
 
-class Teams:
-    def __init__(self, *, db: Database, clients: SlackClients, reports: Reports, clock: Clock) -> None:
+class QuizTeams:
+    def __init__(self, *, db: Database, clients: SlackClients, stats: Stats, clock: Clock) -> None:
         self.db = db
         self.clients = clients
-        self.reports = reports
+        self.stats = stats
         self.clock = clock
 
     def add(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        return self._add_members(team_id, channel_id, name, user_ids, exactly=False)
+
+    def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
+        """The team's members become exactly `user_ids` (a Slack user group's)."""
+        return self._add_members(team_id, channel_id, name, user_ids, exactly=True)
+
+    def _add_members(
+        self, team_id: str, channel_id: str, name: str, user_ids: Sequence[str], *, exactly: bool
+    ) -> MembershipChange:
         with self.db.writing() as session:
             return queries.add_members(
                 session=session,
@@ -57,11 +66,14 @@ class Teams:
                 name=name,
                 user_ids=user_ids,
                 now=self.clock.now(),
+                exactly=exactly,
             )
 
-    def remove_team(self, *, team_id: str, channel_id: str, name: str) -> TeamView | None:
+    def remove_quiz_team(self, *, team_id: str, channel_id: str, name: str) -> QuizTeamView | None:
         with self.db.writing() as session:
-            return queries.remove_team(session=session, team_id=team_id, channel_id=channel_id, name=name)
+            return queries.remove_quiz_team(
+                session=session, team_id=team_id, channel_id=channel_id, name=name
+            )
 
     def remove_members(
         self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]
@@ -89,26 +101,17 @@ class Teams:
             raise GroupUnavailable("ratelimited") from None
         return [str(user) for user in response.get("users") or []]
 
-    def sync(self, *, team_id: str, channel_id: str, name: str, user_ids: Sequence[str]) -> MembershipChange:
-        with self.db.writing() as session:
-            return queries.sync_members(
-                session=session,
-                team_id=team_id,
-                channel_id=channel_id,
-                name=name,
-                user_ids=user_ids,
-                now=self.clock.now(),
-            )
-
-    def list(self, *, team_id: str, channel_id: str) -> list[TeamView]:
+    def list(self, *, team_id: str, channel_id: str) -> list[QuizTeamView]:
         with self.db.reading() as session:
-            return queries.list_teams(session=session, team_id=team_id, channel_id=channel_id)
+            return queries.list_quiz_teams(session=session, team_id=team_id, channel_id=channel_id)
 
-    def board(self, *, team_id: str, channel_id: str, period: str, viewer: str) -> TeamBoard:
-        start, end = self.reports.period(team_id=team_id, channel_id=channel_id, period=period)
+    def board(self, *, team_id: str, channel_id: str, period: str, viewer: str) -> QuizTeamBoard:
+        start, end = self.stats.period(team_id=team_id, channel_id=channel_id, period=period)
         with self.db.reading() as session:
             quiz_days, rows = team_standings(
                 session=session, team_id=team_id, channel_id=channel_id, start=start, end=end
             )
-            mine = queries.team_of(session=session, team_id=team_id, channel_id=channel_id, user_id=viewer)
-        return TeamBoard(period=period, start=start, quiz_days=quiz_days, rows=rows, viewer_team=mine)
+            mine = queries.quiz_team_of(
+                session=session, team_id=team_id, channel_id=channel_id, user_id=viewer
+            )
+        return QuizTeamBoard(period=period, start=start, quiz_days=quiz_days, rows=rows, viewer_team=mine)

@@ -1,18 +1,24 @@
-"""Reviews in private: a click on a review's button (graded, then the next review in the same
-message), and "Start review" on App Home or in the reminder DM."""
+"""Questions for one person: a click on a practice or review question's button (graded, the
+verdict replacing the message; a review's shows the next review too; never touches streaks),
+and "Start review" on App Home or in the reminder DM."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import Ack, BoltContext
 
+from bot.blocks.reply import Reply
 from bot.listeners.respond import guarded
-from bot.services.replies import PrivateReplies
+from bot.services.private_replies import PrivateReplies
 from bot.services.reviews import Reviews
 
 
-class ReviewAnswer:
-    def __init__(self, *, reviews: Reviews, replies: PrivateReplies) -> None:
-        self.reviews = reviews
+class PrivateAnswer:
+    """A practice or a review click: `grade` is `Practice.answer` or `Reviews.answer`."""
+
+    def __init__(self, *, grade: Callable[..., Reply], replies: PrivateReplies) -> None:
+        self.grade = grade
         self.replies = replies
 
     def handle(self, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
@@ -21,7 +27,7 @@ class ReviewAnswer:
         value = str(action.get("value") or "")
         if not (user_id and team_id):
             return
-        reply = guarded(lambda: self.reviews.answer(team_id=team_id, user_id=user_id, value=value))
+        reply = guarded(lambda: self.grade(team_id=team_id, user_id=user_id, value=value))
         self.replies.send(
             team_id=team_id,
             user_id=user_id,
@@ -31,7 +37,13 @@ class ReviewAnswer:
             replace_original=True,
         )
 
-    def start(self, ack: Ack, body: dict, context: BoltContext) -> None:
+
+class StartReview:
+    def __init__(self, *, reviews: Reviews, replies: PrivateReplies) -> None:
+        self.reviews = reviews
+        self.replies = replies
+
+    def handle(self, ack: Ack, body: dict, context: BoltContext) -> None:
         """The first due review: under the reminder DM (its response_url), or, from App Home
         (which has none), as a message in the person's DM with the app."""
         ack()
