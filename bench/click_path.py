@@ -52,17 +52,16 @@ def front_app(runtime):  # type: ignore[no-untyped-def]
     """The production WSGI front and Bolt app, with the daily-answer listener only acking."""
     import re
 
-    from slack_bolt import App
-
     from bot.runtime import build_web_app
+    from bot.slack.requests import CheckedApp
 
     front = build_web_app(runtime)
     settings = runtime.settings
-    bolt = App(
+    bolt = CheckedApp(  # as the app's own: Bolt verifies the signature, CheckedApp the shape
         client=runtime.clients.for_team(""),
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
-        request_verification_enabled=False,  # as the app's own: the front verified it
+        request_verification_enabled=True,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         listener_executor=InlineExecutor(),  # type: ignore[arg-type]
