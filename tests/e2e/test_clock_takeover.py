@@ -23,7 +23,7 @@ from tests.support.clocks import OffsetClock
 
 LEASE_SECONDS = 3.0
 RENEW_SECONDS = 1.0
-SLACK_S = 0.5  # a beat's own work, and two replicas' threads on a busy machine
+SLACK_S = 1.0  # a beat's own work, and two replicas' threads on a busy machine (CI shares its cores)
 
 
 @pytest.fixture
